@@ -1,0 +1,133 @@
+"""Fast predictions from a trained or loaded model, with per-word explanations.
+
+``predict_proba`` encodes, pads and runs the model's compiled step directly on the batch
+(``predict_on_batch``): about 1-3 ms for one sentence on two CPU cores, where ``model.predict``
+pays ~45 ms of set-up on every call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from .config import ModelConfig
+from .text import PAD, UNK, Vocabulary, pad_sequences, tokenize
+
+MAX_CHARS = 1_000_000
+BATCH_SIZE = 256
+
+
+@dataclass
+class Prediction:
+    text: str
+    probabilities: dict[str, float]
+    label: str
+    confidence: float
+    tokens: int
+    unknown: list[str]
+    truncated: bool
+    note: str = ""
+
+
+class Predictor:
+    """Wraps a Keras model with the vocabulary and config it was trained with."""
+
+    def __init__(self, model, vocabulary: Vocabulary, model_config: ModelConfig, class_names: Sequence[str]):
+        self.model = model
+        self.vocabulary = vocabulary
+        self.model_config = model_config
+        self.class_names = tuple(class_names)
+
+    @classmethod
+    def from_trained(cls, trained) -> "Predictor":
+        return cls(trained.model, trained.vocabulary, trained.model_config, trained.class_names)
+
+    # -- encoding -----------------------------------------------------------------------------
+
+    def _check(self, texts) -> list[str]:
+        if isinstance(texts, str):
+            texts = [texts]
+        texts = list(texts)
+        for i, text in enumerate(texts):
+            where = "" if len(texts) == 1 else f" (text {i + 1})"
+            if not isinstance(text, str):
+                raise ValueError(f"Expected text{where}, got {type(text).__name__}.")
+            if not text.strip():
+                raise ValueError(f"The text is empty{where}: type a sentence to judge.")
+            if len(text) > MAX_CHARS:
+                raise ValueError(f"The text is {len(text):,} characters{where}; the limit is {MAX_CHARS:,}.")
+        return texts
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Word ids padded (or cut) to the model's length, never shorter than its widest kernel."""
+        length = max(self.model_config.seq_len, self.model_config.min_length)
+        return pad_sequences([self.vocabulary.encode(t) for t in texts], length)
+
+    def _run(self, x: np.ndarray) -> np.ndarray:
+        out = [np.asarray(self.model.predict_on_batch(x[i : i + BATCH_SIZE])) for i in range(0, len(x), BATCH_SIZE)]
+        return np.concatenate(out).astype(np.float32)
+
+    # -- predictions --------------------------------------------------------------------------
+
+    def predict_proba(self, texts: str | Sequence[str]) -> np.ndarray:
+        """``(n, num_classes)`` class probabilities for one text or many."""
+        texts = self._check(texts)
+        if not texts:
+            return np.zeros((0, len(self.class_names)), dtype=np.float32)
+        return self._run(self.encode(texts))
+
+    def predict(self, texts: str | Sequence[str]) -> list[Prediction]:
+        """Probabilities plus what a reader needs to trust them: unknown words, truncation."""
+        texts = self._check(texts)
+        probabilities = self.predict_proba(texts) if texts else []
+        results = []
+        for text, probs in zip(texts, probabilities):
+            tokens = tokenize(text)
+            ids = self.vocabulary.encode_tokens(tokens)
+            unknown = [t for t, i in zip(tokens, ids) if i == UNK]
+            best = int(np.argmax(probs))
+            note = ""
+            if not tokens:
+                note = "No words the model can read (only symbols, emoji or another script): this is its prior."
+            elif len(unknown) == len(tokens):
+                note = "None of these words is in the model's vocabulary: the prediction says little."
+            elif len(tokens) > self.model_config.seq_len:
+                note = f"Only the first {self.model_config.seq_len} of {len(tokens)} words were read."
+            results.append(
+                Prediction(
+                    text=text,
+                    probabilities={c: float(p) for c, p in zip(self.class_names, probs)},
+                    label=self.class_names[best],
+                    confidence=float(probs[best]),
+                    tokens=len(tokens),
+                    unknown=unknown,
+                    truncated=len(tokens) > self.model_config.seq_len,
+                    note=note,
+                )
+            )
+        return results
+
+    def explain(self, text: str, target: int | None = None) -> list[dict]:
+        """How much each word pushed the prediction, by occlusion.
+
+        Each word in turn is replaced by the unknown id; its weight is how much the probability
+        of ``target`` (default: the predicted class) drops without it. Positive = pushed
+        towards the class. One batched call for all words.
+        """
+        (text,) = self._check([text])
+        tokens = tokenize(text)[: self.model_config.seq_len]
+        ids = self.vocabulary.encode_tokens(tokens)
+        base = self.encode([text])
+        if not tokens:
+            return []
+        occluded = np.repeat(base, len(tokens), axis=0)
+        occluded[np.arange(len(tokens)), np.arange(len(tokens))] = UNK
+        probabilities = self._run(np.vstack([base, occluded]))
+        target = int(np.argmax(probabilities[0])) if target is None else target
+        drops = probabilities[0, target] - probabilities[1:, target]
+        return [
+            {"token": token, "id": int(i), "known": i != UNK, "weight": float(w)}
+            for token, i, w in zip(tokens, ids, drops)
+        ]

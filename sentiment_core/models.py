@@ -1,0 +1,224 @@
+"""Keras 3 functional builders, one per variant, each from a ModelConfig to a keras.Model.
+
+Only ``keras``, ``keras.layers`` and ``keras.ops`` are used, so every model trains under the
+TensorFlow backend (the default) and under ``KERAS_BACKEND=jax`` alike. Every model maps a
+``(batch, seq_len)`` int32 array of word ids to ``(batch, num_classes)`` softmax probabilities.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from .config import ModelConfig
+
+# a * vocab_size + b must fit in int32 (JAX's default integer) for the bigram hash.
+MAX_FASTTEXT_VOCAB = 46_340
+
+
+@keras.saving.register_keras_serializable(package="sentiment_core")
+class AppendBigrams(layers.Layer):
+    """Appends a hashed id for every pair of neighbouring words (fastText's bigram features).
+
+    The bigram (a, b) becomes ``vocab_size + 1 + (a * vocab_size + b) mod p``, with ``p`` the
+    largest prime that fits in the bucket count: a prime modulus spreads the pairs evenly where a
+    round number would only look at a few digits of ``a``. Pairs that touch padding become 0,
+    the padding id, so masking ignores them.
+    """
+
+    def __init__(self, vocab_size: int, buckets: int, **kwargs):
+        super().__init__(**kwargs)
+        self.vocab_size = vocab_size
+        self.buckets = buckets
+        self.modulus = _largest_prime_at_most(buckets)
+
+    def call(self, ids):
+        ids = ops.cast(ids, "int32")
+        left, right = ids[:, :-1], ids[:, 1:]
+        hashed = self.vocab_size + 1 + ops.mod(left * self.vocab_size + right, self.modulus)
+        real = ops.logical_and(ops.not_equal(left, 0), ops.not_equal(right, 0))
+        bigrams = ops.where(real, hashed, ops.zeros_like(hashed))
+        return ops.concatenate([ids, bigrams], axis=1)  # (batch, 2 * seq_len - 1)
+
+    def compute_output_shape(self, input_shape):
+        length = input_shape[1]
+        return (input_shape[0], None if length is None else 2 * length - 1)
+
+    def get_config(self):
+        return {**super().get_config(), "vocab_size": self.vocab_size, "buckets": self.buckets}
+
+
+def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None) -> keras.Model:
+    """The variant named by ``config.variant``; GloVe variants need ``embedding_matrix``."""
+    if config.seq_len < config.min_length:
+        raise ValueError(
+            f"seq_len {config.seq_len} is shorter than the widest convolution ({config.min_length}); "
+            f"use seq_len >= {config.min_length}."
+        )
+    if config.uses_glove:
+        if embedding_matrix is None:
+            raise ValueError(f"The {config.variant} model starts from GloVe: pass its embedding matrix.")
+        expected = (config.vocab_size, config.embedding_dim)
+        if embedding_matrix.shape != expected:
+            raise ValueError(
+                f"The GloVe matrix is {embedding_matrix.shape[0]} x {embedding_matrix.shape[1]} but the model "
+                f"needs {expected[0]} x {expected[1]}: set embedding_dim to the GloVe file's dimension."
+            )
+    return BUILDERS[config.variant](config, embedding_matrix)
+
+
+def _inputs(config: ModelConfig) -> keras.KerasTensor:
+    return keras.Input(shape=(config.seq_len,), dtype="int32", name="word_ids")
+
+
+def _embed(word_ids, config: ModelConfig, name: str = "embedding", trainable: bool = True, mask_zero: bool = False):
+    """Word ids -> vectors, with optional dropout on the vectors (regularises the largest layer)."""
+    embedded = layers.Embedding(
+        config.vocab_size, config.embedding_dim, mask_zero=mask_zero, trainable=trainable, name=name
+    )(word_ids)  # (batch, seq_len, embedding_dim)
+    if config.embedding_dropout:
+        # Drop whole word vectors' channels, not single numbers: neighbours are strongly correlated.
+        embedded = layers.SpatialDropout1D(config.embedding_dropout, name=f"{name}_dropout")(embedded)
+    return embedded
+
+
+def _softmax_head(features, config: ModelConfig):
+    if config.dropout:
+        features = layers.Dropout(config.dropout, name="dropout")(features)
+    return layers.Dense(config.num_classes, activation="softmax", name="classifier")(features)
+
+
+def _kim_features(embedded, config: ModelConfig):
+    """One convolution per kernel width, ReLU, max over time, concatenated (Kim 2014)."""
+    pooled = []
+    for width in config.kernel_sizes:
+        conv = layers.Conv1D(config.filters, width, activation="relu", name=f"conv_{width}gram")(embedded)
+        # (batch, seq_len - width + 1, filters) -> (batch, filters): the strongest match anywhere.
+        pooled.append(layers.GlobalMaxPooling1D(name=f"max_over_time_{width}")(conv))
+    if len(pooled) == 1:
+        return pooled[0]
+    return layers.Concatenate(name="concat")(pooled)  # (batch, filters * len(kernel_sizes))
+
+
+def build_dense(config: ModelConfig, embedding_matrix=None) -> keras.Model:
+    """The first seed's dense model: Embedding -> Flatten -> Dense(500, relu) -> softmax."""
+    word_ids = _inputs(config)
+    embedded = _embed(word_ids, config)
+    flat = layers.Flatten(name="flatten")(embedded)  # (batch, seq_len * embedding_dim)
+    if config.dropout:
+        flat = layers.Dropout(config.dropout, name="flatten_dropout")(flat)
+    hidden = layers.Dense(config.hidden_units, activation="relu", name="hidden")(flat)
+    return keras.Model(word_ids, _softmax_head(hidden, config), name="dense")
+
+
+def build_cnn(config: ModelConfig, embedding_matrix=None) -> keras.Model:
+    """One convolution over n-grams (kernel 5, 100 filters in the seed)."""
+    word_ids = _inputs(config)
+    embedded = _embed(word_ids, config)
+    width = config.kernel_sizes[0]
+    conv = layers.Conv1D(config.filters, width, activation="relu", name=f"conv_{width}gram")(embedded)
+    if config.pooling == "flatten":
+        # The seed keeps every position: (batch, (seq_len - width + 1) * filters). It overfits fast.
+        features = layers.Flatten(name="flatten")(conv)
+    else:
+        features = layers.GlobalMaxPooling1D(name="max_over_time")(conv)  # (batch, filters)
+    return keras.Model(word_ids, _softmax_head(features, config), name="cnn")
+
+
+def build_multicnn(config: ModelConfig, embedding_matrix=None) -> keras.Model:
+    """Kim (2014): kernels 3, 4 and 5 side by side over learned embeddings."""
+    word_ids = _inputs(config)
+    features = _kim_features(_embed(word_ids, config), config)
+    return keras.Model(word_ids, _softmax_head(features, config), name="multicnn")
+
+
+def _build_glove_cnn(config: ModelConfig, embedding_matrix, trainable: bool, name: str) -> keras.Model:
+    word_ids = _inputs(config)
+    embedded = _embed(word_ids, config, name="glove_embedding", trainable=trainable)
+    if config.pooling == "flatten":
+        width = config.kernel_sizes[0]
+        conv = layers.Conv1D(config.filters, width, name=f"conv_{width}gram")(embedded)
+        features = layers.Flatten(name="flatten")(conv)
+    else:
+        features = _kim_features(embedded, config)
+    model = keras.Model(word_ids, _softmax_head(features, config), name=name)
+    model.get_layer("glove_embedding").set_weights([embedding_matrix])
+    return model
+
+
+def build_glove_static(config: ModelConfig, embedding_matrix) -> keras.Model:
+    """The seed's transfer learning: GloVe vectors, frozen, under Kim's CNN."""
+    return _build_glove_cnn(config, embedding_matrix, trainable=False, name="glove_static")
+
+
+def build_glove_tuned(config: ModelConfig, embedding_matrix) -> keras.Model:
+    """GloVe-initialised vectors that keep learning (Kim's CNN-non-static)."""
+    return _build_glove_cnn(config, embedding_matrix, trainable=True, name="glove_tuned")
+
+
+def build_multichannel(config: ModelConfig, embedding_matrix) -> keras.Model:
+    """Kim's CNN-multichannel: a frozen and a trainable copy of GloVe, read by the same filters."""
+    word_ids = _inputs(config)
+    static = _embed(word_ids, config, name="glove_static_channel", trainable=False)
+    tuned = _embed(word_ids, config, name="glove_tuned_channel", trainable=True)
+    # Side by side on the feature axis, a filter has its own weights for each channel and
+    # sums them: Kim's "applied to both channels and the results added".
+    both = layers.Concatenate(axis=-1, name="channels")([static, tuned])  # (batch, seq_len, 2 * dim)
+    features = _kim_features(both, config)
+    model = keras.Model(word_ids, _softmax_head(features, config), name="multichannel")
+    model.get_layer("glove_static_channel").set_weights([embedding_matrix])
+    model.get_layer("glove_tuned_channel").set_weights([embedding_matrix])
+    return model
+
+
+def build_fasttext(config: ModelConfig, embedding_matrix=None) -> keras.Model:
+    """Joulin et al. (2016): the average of word and bigram vectors, then a linear softmax."""
+    if config.vocab_size > MAX_FASTTEXT_VOCAB:
+        raise ValueError(f"fasttext hashes word pairs in int32: vocab_size must be at most {MAX_FASTTEXT_VOCAB:,}.")
+    word_ids = _inputs(config)
+    with_bigrams = AppendBigrams(config.vocab_size, config.bigram_buckets, name="append_bigrams")(word_ids)
+    embedded = layers.Embedding(
+        config.vocab_size + 1 + config.bigram_buckets, config.embedding_dim, mask_zero=True, name="embedding"
+    )(with_bigrams)  # (batch, 2 * seq_len - 1, embedding_dim), padding masked
+    average = layers.GlobalAveragePooling1D(name="average")(embedded)  # masked mean: (batch, dim)
+    return keras.Model(word_ids, _softmax_head(average, config), name="fasttext")
+
+
+def build_bilstm(config: ModelConfig, embedding_matrix=None) -> keras.Model:
+    """The second seed's upgraded RNN: a bidirectional LSTM that skips the padding."""
+    word_ids = _inputs(config)
+    embedded = _embed(word_ids, config, mask_zero=True)
+    # The mask from mask_zero travels with the tensor, so both directions stop at the real words.
+    encoded = layers.Bidirectional(layers.LSTM(config.lstm_units), name="bilstm")(embedded)  # (batch, 2 * units)
+    return keras.Model(word_ids, _softmax_head(encoded, config), name="bilstm")
+
+
+BUILDERS = {
+    "dense": build_dense,
+    "cnn": build_cnn,
+    "multicnn": build_multicnn,
+    "glove-static": build_glove_static,
+    "glove-tuned": build_glove_tuned,
+    "multichannel": build_multichannel,
+    "fasttext": build_fasttext,
+    "bilstm": build_bilstm,
+}
+
+
+def embedding_weights(model: keras.Model) -> np.ndarray:
+    """The learned word vectors (the trainable copy for multichannel; words only for fasttext)."""
+    for name in ("embedding", "glove_embedding", "glove_tuned_channel"):
+        try:
+            layer = model.get_layer(name)
+        except ValueError:
+            continue
+        return np.asarray(layer.get_weights()[0])
+    raise ValueError(f"Model {model.name!r} has no embedding layer.")
+
+
+def _largest_prime_at_most(n: int) -> int:
+    for candidate in range(max(n, 2), 1, -1):
+        if all(candidate % d for d in range(2, int(candidate**0.5) + 1)):
+            return candidate
+    return 2

@@ -1,0 +1,130 @@
+"""Text to numbers: Kim's cleaning, a frequency-ranked vocabulary, encode/decode, padding.
+
+Id 0 is padding and id 1 stands for every word outside the vocabulary, so a vocabulary of
+``vocab_size`` rows holds ``vocab_size - 2`` real words, most frequent first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Iterable, Sequence
+
+import numpy as np
+
+PAD, UNK = 0, 1
+PAD_TOKEN, UNK_TOKEN = "<pad>", "<unk>"
+
+_HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_HTML_TAG = re.compile(r"<[^>]{1,200}>")
+_NOT_KEPT = re.compile(r"[^a-z0-9(),!?'`]")
+_CLITICS = re.compile(r"('s|'ve|n't|'re|'d|'ll|'m)\b")
+_PUNCT = re.compile(r"([(),!?])")
+_LONE_QUOTES = re.compile(r"(?<![a-z])'|'(?![a-z])|`")
+_SPACES = re.compile(r"\s+")
+
+
+def strip_html(text: str) -> str:
+    """Turn the IMDB reviews' ``<br />`` tags (and any other tag) into spaces."""
+    return _HTML_TAG.sub(" ", _HTML_BREAK.sub(" ", text))
+
+
+def clean_str(text: str) -> str:
+    """Kim (2014)'s ``clean_str``: lower-case, keep letters, digits and ``(),!?'``.
+
+    Clitics are split off as their own tokens ("didn't" -> "did n't", "film's" -> "film 's"),
+    the kept punctuation becomes separate tokens, and everything else becomes a space.
+    """
+    text = strip_html(text).lower()
+    text = _NOT_KEPT.sub(" ", text)
+    # Quotes that are not inside a word ('quoted' words) carry nothing; drop them first.
+    text = _LONE_QUOTES.sub(" ", text)
+    text = _CLITICS.sub(r" \1", text)
+    text = _PUNCT.sub(r" \1 ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def tokenize(text: str) -> list[str]:
+    return clean_str(text).split()
+
+
+class Vocabulary:
+    """The ``size - 2`` most frequent words of a corpus, ranked; 0 = padding, 1 = unknown.
+
+    >>> vocab = Vocabulary(size=6).fit(["a good film", "a bad film", "a film"])
+    >>> vocab.encode("a good day")
+    [2, 5, 1]
+    """
+
+    def __init__(self, size: int = 5000, min_count: int = 1):
+        self.size = size
+        self.min_count = min_count
+
+    def fit(self, texts: Iterable[str]) -> "Vocabulary":
+        if self.size < 3:
+            raise ValueError(f"A vocabulary needs room for padding, unknown and a word: size >= 3, got {self.size}.")
+        counts: Counter[str] = Counter()
+        for text in texts:
+            counts.update(tokenize(text))
+        if not counts:
+            raise ValueError("Cannot build a vocabulary: the texts contain no words.")
+        # Ties are broken alphabetically so the same corpus always gives the same ids.
+        ranked = sorted((w for w, c in counts.items() if c >= self.min_count), key=lambda w: (-counts[w], w))
+        self.words_ = [PAD_TOKEN, UNK_TOKEN] + ranked[: self.size - 2]
+        self.index_ = {w: i for i, w in enumerate(self.words_)}
+        self.counts_ = {w: counts[w] for w in self.words_[2:]}
+        self.corpus_tokens_ = sum(counts.values())
+        return self
+
+    @classmethod
+    def from_words(cls, words: Sequence[str], counts: dict | None = None) -> "Vocabulary":
+        """Rebuild a fitted vocabulary from its saved word list (with the two special tokens)."""
+        if list(words[:2]) != [PAD_TOKEN, UNK_TOKEN]:
+            raise ValueError("A saved vocabulary must start with '<pad>' and '<unk>'.")
+        vocab = cls(size=len(words))
+        vocab.words_ = list(words)
+        vocab.index_ = {w: i for i, w in enumerate(vocab.words_)}
+        vocab.counts_ = dict(counts or {})
+        vocab.corpus_tokens_ = sum(vocab.counts_.values())
+        return vocab
+
+    def __len__(self) -> int:
+        return len(self._words())
+
+    def _words(self) -> list[str]:
+        if not hasattr(self, "words_"):
+            raise ValueError("This vocabulary is not fitted yet: call fit(texts) first.")
+        return self.words_
+
+    def encode(self, text: str) -> list[int]:
+        self._words()
+        return [self.index_.get(token, UNK) for token in tokenize(text)]
+
+    def encode_tokens(self, tokens: Iterable[str]) -> list[int]:
+        self._words()
+        return [self.index_.get(token, UNK) for token in tokens]
+
+    def decode(self, ids: Iterable[int], skip_padding: bool = True) -> str:
+        words = self._words()
+        out = []
+        for i in ids:
+            i = int(i)
+            if i == PAD and skip_padding:
+                continue
+            out.append(words[i] if 0 <= i < len(words) else UNK_TOKEN)
+        return " ".join(out)
+
+    def encode_batch(self, texts: Sequence[str], length: int) -> np.ndarray:
+        """Encode and pad/truncate every text to ``length`` ids: an int32 ``(len(texts), length)`` array."""
+        return pad_sequences([self.encode(t) for t in texts], length)
+
+
+def pad_sequences(sequences: Sequence[Sequence[int]], length: int, value: int = PAD) -> np.ndarray:
+    """Pad at the end with ``value`` or keep the first ``length`` ids (the seed's choice)."""
+    if length < 1:
+        raise ValueError(f"length must be at least 1; got {length}.")
+    out = np.full((len(sequences), length), value, dtype=np.int32)
+    for row, seq in enumerate(sequences):
+        seq = seq[:length]
+        out[row, : len(seq)] = seq
+    return out

@@ -1,0 +1,295 @@
+"""One ``train`` for the app and the CLI: fit, report progress, keep the best epoch, evaluate.
+
+Progress goes to a callback as :class:`ProgressEvent` objects (per batch and per epoch), so a
+page can draw live curves and a terminal can print a line; ``should_stop`` is polled between
+batches so a run can be cancelled cleanly and still keep its best epoch.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import keras
+import numpy as np
+
+from .config import ModelConfig, TrainConfig
+from .data import Dataset
+from .text import Vocabulary
+
+
+@dataclass
+class ProgressEvent:
+    stage: str  # "start", "batch", "epoch" or "end"
+    epoch: int  # 1-based; 0 before the first epoch
+    epochs: int
+    batch: int = 0  # 1-based within the epoch
+    batches: int = 0
+    logs: dict = field(default_factory=dict)
+    elapsed_s: float = 0.0
+    samples_per_s: float = 0.0
+    eta_s: float | None = None
+    message: str = ""
+
+
+@dataclass
+class TrainedModel:
+    """A trained model with everything needed to predict, save and report on it."""
+
+    model: object
+    vocabulary: Vocabulary
+    model_config: ModelConfig
+    train_config: TrainConfig
+    class_names: tuple[str, ...]
+    history: dict
+    metrics: dict
+    data: dict
+    device: dict
+
+
+class TrainingCallback(keras.callbacks.Callback):
+    """Bridges Keras to a progress function and a stop flag; keeps the best epoch's weights."""
+
+    def __init__(self, progress, should_stop, epochs, batches, batch_size, patience):
+        super().__init__()
+        self.progress = progress or (lambda event: None)
+        self.should_stop = should_stop or (lambda: False)
+        self.epochs, self.batches, self.batch_size = epochs, batches, batch_size
+        self.patience = patience
+        self.best_accuracy, self.best_loss, self.best_epoch, self.best_weights = -1.0, np.inf, 0, None
+        self.cancelled = False
+        self.stopped_early = False
+        self.history: dict[str, list] = {"epoch": [], "loss": [], "accuracy": [], "val_loss": [], "val_accuracy": [], "seconds": []}
+        self.batch_history: list[dict] = []
+        self.train_seconds = 0.0
+        self.samples = 0
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+        self.progress(ProgressEvent("start", 0, self.epochs, 0, self.batches, message="Training started"))
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch + 1
+        self.epoch_start = self.batch_clock = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        now = time.perf_counter()
+        self.train_seconds += now - self.batch_clock
+        self.batch_clock = now
+        self.samples += self.batch_size
+        rate = self.samples / self.train_seconds if self.train_seconds else 0.0
+        done = (self.epoch - 1) * self.batches + batch + 1
+        remaining = self.epochs * self.batches - done
+        eta = remaining * self.batch_size / rate if rate else None
+        logs = {k: float(v) for k, v in (logs or {}).items()}
+        self.batch_history.append({"epoch": self.epoch, "batch": batch + 1, **logs})
+        self.progress(
+            ProgressEvent("batch", self.epoch, self.epochs, batch + 1, self.batches, logs, now - self.start, rate, eta)
+        )
+        if self.should_stop():
+            self.cancelled = True
+            self.model.stop_training = True
+
+    def on_test_begin(self, logs=None):
+        # Validation runs inside the epoch; keep it out of the training throughput.
+        self.batch_clock = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = {k: float(v) for k, v in (logs or {}).items()}
+        if "val_accuracy" not in logs:  # cancelled before validation ran
+            return
+        seconds = time.perf_counter() - self.epoch_start
+        for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+            self.history[key].append(logs.get(key))
+        self.history["epoch"].append(epoch + 1)
+        self.history["seconds"].append(seconds)
+        improved = logs["val_accuracy"] > self.best_accuracy or (
+            logs["val_accuracy"] == self.best_accuracy and logs["val_loss"] < self.best_loss
+        )
+        if improved:
+            self.best_accuracy, self.best_loss, self.best_epoch = logs["val_accuracy"], logs["val_loss"], epoch + 1
+            self.best_weights = self.model.get_weights()
+        elif self.patience and epoch + 1 - self.best_epoch >= self.patience:
+            self.stopped_early = True
+            self.model.stop_training = True
+        rate = self.samples / self.train_seconds if self.train_seconds else 0.0
+        self.progress(
+            ProgressEvent(
+                "epoch", epoch + 1, self.epochs, self.batches, self.batches, logs, time.perf_counter() - self.start, rate,
+                message=f"Epoch {epoch + 1}: val accuracy {logs['val_accuracy']:.4f}" + (" (best)" if improved else ""),
+            )
+        )
+
+
+
+def train(
+    train_data: Dataset,
+    val_data: Dataset,
+    test_data: Dataset | None,
+    model_config: ModelConfig,
+    train_config: TrainConfig,
+    *,
+    glove=None,
+    progress: Callable[[ProgressEvent], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> TrainedModel:
+    """Train on ``train_data``, pick the best epoch on ``val_data``, report on ``test_data``.
+
+    The test set is only used after training, for the final report (no peeking). ``glove``
+    is needed by the GloVe variants; when it is None the packaged glove.6B.50d is loaded.
+    """
+    from . import runtime
+    from .models import build_model
+
+    _check_data(train_data, val_data, test_data)
+    if model_config.num_classes != len(train_data.class_names):
+        model_config = model_config.replace(num_classes=len(train_data.class_names))
+    runtime.set_seed(train_config.seed)
+    started = time.perf_counter()
+
+    vocabulary = Vocabulary(size=model_config.vocab_size).fit(train_data.texts)
+    x_train = vocabulary.encode_batch(train_data.texts, model_config.seq_len)
+    x_val = vocabulary.encode_batch(val_data.texts, model_config.seq_len)
+
+    matrix, coverage = None, None
+    if model_config.uses_glove:
+        from .glove import load_glove
+
+        glove = glove if glove is not None else load_glove()
+        if glove.dim != model_config.embedding_dim:
+            raise ValueError(f"GloVe vectors have {glove.dim} dimensions: set embedding_dim to {glove.dim}.")
+        matrix, coverage = glove.embedding_matrix(vocabulary, seed=train_config.seed)
+        matrix = _pad_rows(matrix, model_config.vocab_size)
+
+    model = build_model(model_config, matrix)
+    model.compile(
+        optimizer=_optimizer(train_config),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    batches = int(np.ceil(len(x_train) / train_config.batch_size))
+    callback = TrainingCallback(
+        progress, should_stop, train_config.epochs, batches, train_config.batch_size, train_config.early_stopping_patience
+    )
+    model.fit(
+        x_train,
+        train_data.labels,
+        batch_size=train_config.batch_size,
+        epochs=train_config.epochs,
+        validation_data=(x_val, val_data.labels),
+        callbacks=[callback],
+        shuffle=True,
+        verbose=0,
+    )
+    if callback.best_weights is not None:
+        model.set_weights(callback.best_weights)
+    train_seconds = time.perf_counter() - started
+
+    metrics = {
+        "best_epoch": callback.best_epoch,
+        "epochs_run": len(callback.history["epoch"]),
+        "val_accuracy": callback.best_accuracy if callback.best_epoch else None,
+        "val_loss": callback.best_loss if callback.best_epoch else None,
+        "cancelled": callback.cancelled,
+        "stopped_early": callback.stopped_early,
+        "train_seconds": train_seconds,
+        "reviews_per_s": callback.samples / callback.train_seconds if callback.train_seconds else 0.0,
+        "seconds_per_epoch": float(np.mean(callback.history["seconds"])) if callback.history["seconds"] else None,
+        "glove_coverage": coverage,
+    }
+    if test_data is not None:
+        metrics.update(evaluate(model, vocabulary, model_config, test_data))
+    if progress:
+        progress(
+            ProgressEvent(
+                "end", metrics["epochs_run"], train_config.epochs, elapsed_s=time.perf_counter() - started,
+                samples_per_s=metrics["reviews_per_s"], message=_summary(metrics),
+            )
+        )
+    data = {
+        "train": train_data.describe(),
+        "validation": val_data.describe(),
+        "test": test_data.describe() if test_data is not None else None,
+    }
+    history = {**callback.history, "batches": callback.batch_history}
+    return TrainedModel(model, vocabulary, model_config, train_config, tuple(train_data.class_names), history, metrics, data, runtime.device_info())
+
+
+def evaluate(model, vocabulary: Vocabulary, model_config: ModelConfig, data: Dataset, batch_size: int = 256) -> dict:
+    """Accuracy, loss, confusion matrix, per-class precision/recall and a few mistakes."""
+    from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, log_loss
+
+    x = vocabulary.encode_batch(data.texts, model_config.seq_len)
+    probabilities = predict_in_batches(model, x, batch_size)
+    predicted = probabilities.argmax(axis=1)
+    labels = list(range(len(data.class_names)))
+    report = classification_report(
+        data.labels, predicted, labels=labels, target_names=list(data.class_names), output_dict=True, zero_division=0
+    )
+    wrong = np.flatnonzero(predicted != data.labels)
+    # The most confident mistakes are the instructive ones.
+    wrong = wrong[np.argsort(-probabilities[wrong, predicted[wrong]])][:10]
+    return {
+        "test_accuracy": float(accuracy_score(data.labels, predicted)),
+        "test_loss": float(log_loss(data.labels, np.clip(probabilities, 1e-7, 1.0), labels=labels)),
+        "test_size": len(data),
+        "confusion_matrix": confusion_matrix(data.labels, predicted, labels=labels).tolist(),
+        "per_class": {name: {k: float(v) for k, v in report[name].items()} for name in data.class_names},
+        "misclassified": [
+            {
+                "text": data.texts[i][:1000],
+                "true": data.class_names[data.labels[i]],
+                "predicted": data.class_names[predicted[i]],
+                "confidence": float(probabilities[i, predicted[i]]),
+            }
+            for i in wrong
+        ],
+    }
+
+
+def predict_in_batches(model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """Probabilities for many rows through the compiled step, one batch at a time."""
+    if len(x) == 0:
+        return np.zeros((0, model.output_shape[-1]), dtype=np.float32)
+    chunks = [np.asarray(model.predict_on_batch(x[i : i + batch_size])) for i in range(0, len(x), batch_size)]
+    return np.concatenate(chunks).astype(np.float32)
+
+
+def _optimizer(config: TrainConfig):
+    classes = {
+        "adam": keras.optimizers.Adam,
+        "sgd": keras.optimizers.SGD,
+        "rmsprop": keras.optimizers.RMSprop,
+        "adagrad": keras.optimizers.Adagrad,
+    }
+    return classes[config.optimizer](learning_rate=config.learning_rate)
+
+
+def _pad_rows(matrix: np.ndarray, rows: int) -> np.ndarray:
+    # A small corpus may have fewer words than vocab_size; the unused rows stay zero.
+    if len(matrix) >= rows:
+        return matrix[:rows]
+    return np.vstack([matrix, np.zeros((rows - len(matrix), matrix.shape[1]), matrix.dtype)])
+
+
+def _check_data(train_data: Dataset, val_data: Dataset, test_data: Dataset | None) -> None:
+    if len(train_data) == 0 or len(val_data) == 0:
+        raise ValueError("Training needs at least one training and one validation example.")
+    sets = [val_data] + ([test_data] if test_data is not None else [])
+    for other in sets:
+        if tuple(other.class_names) != tuple(train_data.class_names):
+            raise ValueError(f"Class names differ between splits: {train_data.class_names} vs {other.class_names}.")
+    if len(np.unique(train_data.labels)) < 2:
+        raise ValueError("The training split has only one class; a classifier needs at least two.")
+
+
+def _summary(metrics: dict) -> str:
+    parts = []
+    if metrics.get("val_accuracy") is not None:
+        parts.append(f"best epoch {metrics['best_epoch']} (val accuracy {metrics['val_accuracy']:.4f})")
+    if "test_accuracy" in metrics:
+        parts.append(f"test accuracy {metrics['test_accuracy']:.4f}")
+    if metrics["cancelled"]:
+        parts.append("stopped by request")
+    return ", ".join(parts) or "finished"
