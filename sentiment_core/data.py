@@ -7,6 +7,7 @@ what was repaired on the way (undecodable bytes, dropped rows). Problems a user 
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import os
@@ -193,13 +194,18 @@ def load_imdb(
 def _read_imdb_archive(path: Path) -> list[tuple]:
     records = []
     try:
-        with tarfile.open(path, mode="r|gz") as archive:  # "r|": stream, never seek or unpack
-            for member in archive:
-                match = _IMDB_MEMBER.search(member.name)
-                if match and member.isfile():
-                    raw = archive.extractfile(member).read()
-                    records.append((*match.groups(), raw))
-    except (tarfile.TarError, EOFError, zlib.error, OSError) as err:
+        with gzip.open(path, "rb") as stream:
+            with tarfile.open(fileobj=stream, mode="r|") as archive:  # "r|": stream, never seek or unpack
+                for member in archive:
+                    match = _IMDB_MEMBER.search(member.name)
+                    if match and member.isfile():
+                        raw = archive.extractfile(member).read()
+                        records.append((*match.groups(), raw))
+            # tarfile stops at its end marker; reading the gzip stream to its end checks the
+            # length and CRC, so a truncated download is caught instead of silently read short.
+            while stream.read(1 << 20):
+                pass
+    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, OSError) as err:
         raise DataError(
             f"{path} is not a complete IMDB archive ({type(err).__name__}: {err}). Delete it and download "
             f"{IMDB_ARCHIVE_NAME} again, or put an unpacked aclImdb/ folder in its place."

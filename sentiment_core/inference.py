@@ -34,11 +34,21 @@ class Prediction:
 class Predictor:
     """Wraps a Keras model with the vocabulary and config it was trained with."""
 
-    def __init__(self, model, vocabulary: Vocabulary, model_config: ModelConfig, class_names: Sequence[str]):
+    def __init__(
+        self,
+        model,
+        vocabulary: Vocabulary,
+        model_config: ModelConfig,
+        class_names: Sequence[str],
+        name: str = "",
+        manifest: dict | None = None,
+    ):
         self.model = model
         self.vocabulary = vocabulary
         self.model_config = model_config
         self.class_names = tuple(class_names)
+        self.name = name
+        self.manifest = manifest or {}
 
     @classmethod
     def from_trained(cls, trained) -> "Predictor":

@@ -49,6 +49,24 @@ class AppendBigrams(layers.Layer):
         return {**super().get_config(), "vocab_size": self.vocab_size, "buckets": self.buckets}
 
 
+@keras.saving.register_keras_serializable(package="sentiment_core")
+class MaskedAverage(layers.Layer):
+    """The mean of the vectors whose id is not padding; all zeros when there are none.
+
+    Keras's masked GlobalAveragePooling1D divides by zero (NaN) for a text with no words left,
+    e.g. one made only of emoji; this layer never does.
+    """
+
+    def call(self, vectors, ids):
+        real = ops.expand_dims(ops.cast(ops.not_equal(ids, 0), vectors.dtype), -1)  # (batch, length, 1)
+        total = ops.sum(vectors * real, axis=1)  # (batch, dim)
+        count = ops.maximum(ops.sum(real, axis=1), 1.0)  # (batch, 1)
+        return total / count
+
+    def compute_output_shape(self, vectors_shape, ids_shape=None):
+        return (vectors_shape[0], vectors_shape[2])
+
+
 def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None) -> keras.Model:
     """The variant named by ``config.variant``; GloVe variants need ``embedding_matrix``."""
     if config.seq_len < config.min_length:
@@ -179,9 +197,9 @@ def build_fasttext(config: ModelConfig, embedding_matrix=None) -> keras.Model:
     word_ids = _inputs(config)
     with_bigrams = AppendBigrams(config.vocab_size, config.bigram_buckets, name="append_bigrams")(word_ids)
     embedded = layers.Embedding(
-        config.vocab_size + 1 + config.bigram_buckets, config.embedding_dim, mask_zero=True, name="embedding"
-    )(with_bigrams)  # (batch, 2 * seq_len - 1, embedding_dim), padding masked
-    average = layers.GlobalAveragePooling1D(name="average")(embedded)  # masked mean: (batch, dim)
+        config.vocab_size + 1 + config.bigram_buckets, config.embedding_dim, name="embedding"
+    )(with_bigrams)  # (batch, 2 * seq_len - 1, embedding_dim)
+    average = MaskedAverage(name="average")(embedded, with_bigrams)  # mean over real words: (batch, dim)
     return keras.Model(word_ids, _softmax_head(average, config), name="fasttext")
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import paths
-from .config import ModelConfig, TrainConfig
+from .config import ModelConfig
 from .text import Vocabulary
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -120,6 +120,7 @@ class ModelStore:
         return sorted(found, key=lambda info: info.manifest.get("saved_at", ""), reverse=True)
 
     def info(self, name: str) -> ModelInfo:
+        validate_name(name)
         for info in self.list():
             if info.name == name:
                 return info
@@ -136,10 +137,8 @@ class ModelStore:
         words = json.loads((info.path / "vocabulary.json").read_text())
         vocabulary = Vocabulary.from_words(words["words"], words.get("counts"))
         model = keras.saving.load_model(info.path / "model.keras", safe_mode=True)
-        predictor = Predictor(model, vocabulary, ModelConfig.from_dict(info.manifest["model_config"]), info.manifest["class_names"])
-        predictor.name = name
-        predictor.manifest = info.manifest
-        return predictor
+        config = ModelConfig.from_dict(info.manifest["model_config"])
+        return Predictor(model, vocabulary, config, info.manifest["class_names"], name=name, manifest=info.manifest)
 
     def delete(self, name: str) -> None:
         target = self.path(name)
@@ -149,9 +148,6 @@ class ModelStore:
         trash = self.root / f".deleting-{name}-{uuid.uuid4().hex[:8]}"
         os.replace(target, trash)
         shutil.rmtree(trash, ignore_errors=True)
-
-    def train_config(self, name: str) -> TrainConfig:
-        return TrainConfig.from_dict(self.info(name).manifest["train_config"])
 
     def _missing(self, name: str) -> str:
         names = [i.name for i in self.list()]

@@ -1,0 +1,276 @@
+"""``python -m sentiment_core train|evaluate|predict|list|delete|download``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+
+from .config import VARIANTS, default_configs, seed_preset
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m sentiment_core", description="Train and test sentiment models.")
+    parser.add_argument("--models-dir", help="where models are saved (default: $SENTIMENT_MODELS_DIR or the cache)")
+    parser.add_argument("--data-dir", help="where IMDB is (default: $SENTIMENT_DATA_DIR or the cache)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train a model and save it")
+    train.add_argument("--model", default="multicnn", choices=VARIANTS, help="the variant (default multicnn)")
+    train.add_argument("--name", help="save under this name (default: <variant>-<date>-<time>)")
+    train.add_argument("--data", nargs="+", metavar="PATH", help="your own data: a CSV/TSV, a folder of class folders, or one line file per class (default: IMDB)")
+    train.add_argument("--text-column")
+    train.add_argument("--label-column")
+    train.add_argument("--subset", type=int, help="train on this many IMDB training reviews (stratified, seeded)")
+    train.add_argument("--test-subset", type=int, help="report on this many IMDB test reviews (default: all 25,000)")
+    train.add_argument("--seed-preset", action="store_true", help="the first seed tutorial's exact settings")
+    for flag, kind in [
+        ("--epochs", int), ("--batch-size", int), ("--learning-rate", float), ("--vocab-size", int), ("--seq-len", int),
+        ("--embedding-dim", int), ("--filters", int), ("--hidden-units", int), ("--dropout", float),
+        ("--embedding-dropout", float), ("--patience", int), ("--seed", int),
+    ]:
+        train.add_argument(flag, type=kind)
+    train.add_argument("--kernel-sizes", type=lambda s: tuple(int(k) for k in s.split(",")), help="e.g. 3,4,5")
+    train.add_argument("--glove", help="a glove.*.txt file instead of the packaged glove.6B.50d")
+    train.add_argument("--overwrite", action="store_true", help="replace a saved model of the same name")
+    train.add_argument("--no-save", action="store_true")
+
+    evaluate = commands.add_parser("evaluate", help="test a saved model on IMDB's test set or your own data")
+    evaluate.add_argument("name")
+    evaluate.add_argument("--data", nargs="+", metavar="PATH")
+    evaluate.add_argument("--subset", type=int, help="only this many test reviews (stratified, seeded)")
+
+    predict = commands.add_parser("predict", help="class probabilities for sentences")
+    predict.add_argument("name")
+    predict.add_argument("texts", nargs="*", help="sentences (or use --file, or pipe lines on stdin)")
+    predict.add_argument("--file", help="one text per line")
+    predict.add_argument("--explain", action="store_true", help="show how much each word pushed the prediction")
+
+    commands.add_parser("list", help="the saved models")
+    delete = commands.add_parser("delete", help="delete a saved model")
+    delete.add_argument("name")
+    commands.add_parser("download", help="download IMDB into the data directory")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.data_dir:
+        os.environ["SENTIMENT_DATA_DIR"] = args.data_dir
+    try:
+        return COMMANDS[args.command](args)
+    except ValueError as err:  # DataError and every user-fixable problem
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+def _store(args):
+    from .store import ModelStore
+
+    return ModelStore(args.models_dir)
+
+
+def _load_own_data(paths: list[str], text_column=None, label_column=None):
+    from .data import load_line_files, load_table, load_user_data
+
+    if len(paths) > 1:
+        return load_line_files(paths)
+    if text_column or label_column:
+        return load_table(paths[0], text_column=text_column, label_column=label_column)
+    return load_user_data(paths[0])
+
+
+def _print_notes(dataset) -> None:
+    for note in dataset.notes:
+        print(f"note: {note}")
+
+
+def cmd_train(args) -> int:
+    from . import runtime
+    from .data import load_imdb, stratified_split, stratified_subset, train_val_test_split
+    from .store import ModelStore, validate_name
+    from .training import train
+
+    model_config, train_config = seed_preset(args.model) if args.seed_preset else default_configs(args.model)
+    model_changes = {
+        k: v for k, v in {
+            "vocab_size": args.vocab_size, "seq_len": args.seq_len, "embedding_dim": args.embedding_dim,
+            "filters": args.filters, "hidden_units": args.hidden_units, "dropout": args.dropout,
+            "embedding_dropout": args.embedding_dropout, "kernel_sizes": args.kernel_sizes,
+        }.items() if v is not None
+    }
+    train_changes = {
+        k: v for k, v in {
+            "epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
+            "early_stopping_patience": args.patience, "seed": args.seed,
+        }.items() if v is not None
+    }
+    model_config, train_config = model_config.replace(**model_changes), train_config.replace(**train_changes)
+    name = args.name or f"{args.model}-{time.strftime('%Y%m%d-%H%M%S')}"
+    store = ModelStore(args.models_dir)
+    if not args.no_save:
+        validate_name(name)
+        if store.exists(name) and not args.overwrite:
+            raise ValueError(f"A model named {name!r} already exists: pass --overwrite or choose another --name.")
+
+    seed = train_config.seed
+    if args.data:
+        own = _load_own_data(args.data, args.text_column, args.label_column)
+        _print_notes(own)
+        train_set, val_set, test_set = train_val_test_split(own, seed=seed)
+    else:
+        print("Loading IMDB ...", flush=True)
+        imdb = load_imdb(progress=_download_bar)
+        train_full = stratified_subset(imdb.train, args.subset, seed) if args.subset else imdb.train
+        train_set, val_set = stratified_split(train_full, 0.1, seed)
+        test_set = stratified_subset(imdb.test, args.test_subset, seed) if args.test_subset else imdb.test
+    glove = None
+    if model_config.uses_glove and args.glove:
+        from .glove import load_glove
+
+        glove = load_glove(args.glove)
+        model_config = model_config.replace(embedding_dim=glove.dim)
+
+    print(f"Training {model_config.variant} on {runtime.describe_device()}")
+    print(f"  data: {len(train_set):,} train / {len(val_set):,} validation / {len(test_set):,} test ({train_set.source})")
+    print(f"  model: {model_config}\n  training: {train_config}")
+
+    stop = {"requested": False}
+
+    def on_interrupt(signum, frame):
+        if stop["requested"]:
+            raise KeyboardInterrupt
+        stop["requested"] = True
+        print("\nStopping after this batch (keeps the best epoch); Ctrl-C again to abort.", flush=True)
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        trained = train(
+            train_set, val_set, test_set, model_config, train_config, glove=glove,
+            progress=_print_progress, should_stop=lambda: stop["requested"],
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    m = trained.metrics
+    if m["val_accuracy"] is not None:
+        print(f"validation accuracy: {m['val_accuracy']:.4f} (best epoch {m['best_epoch']} of {m['epochs_run']})")
+    print(f"test accuracy: {m['test_accuracy']:.4f} on {m['test_size']:,} reviews (loss {m['test_loss']:.4f})")
+    if m["glove_coverage"]:
+        c = m["glove_coverage"]
+        print(f"GloVe knows {c['found']:,} of the {c['words']:,} vocabulary words ({c['fraction']:.1%})")
+    print(f"{m['reviews_per_s']:.0f} reviews/s, {m['train_seconds']:.1f} s in all")
+    if not args.no_save:
+        path = store.save(name, trained, overwrite=args.overwrite)
+        print(f"saved as {name!r} in {path}")
+    return 0
+
+
+def _print_progress(event) -> None:
+    if event.stage == "batch":
+        width = 30
+        filled = int(width * event.batch / max(event.batches, 1))
+        eta = f", {event.eta_s:.0f} s left" if event.eta_s is not None else ""
+        logs = f"loss {event.logs.get('loss', 0):.4f} acc {event.logs.get('accuracy', 0):.4f}"
+        end = "\n" if not sys.stdout.isatty() and event.batch == event.batches else ""
+        if sys.stdout.isatty() or event.batch == event.batches:
+            print(
+                f"\repoch {event.epoch}/{event.epochs} [{'=' * filled}{' ' * (width - filled)}] "
+                f"{event.batch}/{event.batches} {logs} {event.samples_per_s:.0f} reviews/s{eta}",
+                end=end, flush=True,
+            )
+    elif event.stage == "epoch":
+        print(f"\n{event.message} (val loss {event.logs['val_loss']:.4f})", flush=True)
+
+
+def _download_bar(done: int, total: int) -> None:
+    if total:
+        print(f"\rdownloading IMDB: {done / 1e6:.1f} / {total / 1e6:.1f} MB", end="", file=sys.stderr, flush=True)
+        if done >= total:
+            print(file=sys.stderr)
+
+
+def cmd_evaluate(args) -> int:
+    from .data import load_imdb, stratified_subset
+    from .training import evaluate
+
+    predictor = _store(args).load(args.name)
+    if args.data:
+        data = _load_own_data(args.data)
+        _print_notes(data)
+    else:
+        data = load_imdb(progress=_download_bar).test
+    if args.subset:
+        data = stratified_subset(data, args.subset, 42)
+    if tuple(data.class_names) != predictor.class_names:
+        raise ValueError(f"The data's classes {data.class_names} differ from the model's {predictor.class_names}.")
+    m = evaluate(predictor.model, predictor.vocabulary, predictor.model_config, data)
+    print(f"{args.name}: accuracy {m['test_accuracy']:.4f}, loss {m['test_loss']:.4f} on {m['test_size']:,} texts ({data.source})")
+    print("confusion matrix (rows: true, columns: predicted):")
+    for name, row in zip(data.class_names, m["confusion_matrix"]):
+        print(f"  {name:>12}: {row}")
+    for name, scores in m["per_class"].items():
+        print(f"  {name:>12}: precision {scores['precision']:.3f} recall {scores['recall']:.3f} f1 {scores['f1-score']:.3f}")
+    return 0
+
+
+def cmd_predict(args) -> int:
+    texts = list(args.texts)
+    if args.file:
+        from pathlib import Path
+
+        from .data import read_text_file
+
+        content, _ = read_text_file(Path(args.file).read_bytes(), args.file)
+        texts += [line for line in content.split("\n") if line.strip()]
+    if not texts and not sys.stdin.isatty():
+        texts = [line for line in sys.stdin.read().split("\n") if line.strip()]
+    if not texts:
+        raise ValueError("Give a sentence to judge, e.g. predict NAME \"the movie was awesome. Loved it\".")
+    predictor = _store(args).load(args.name)
+    for result in predictor.predict(texts):
+        probs = "  ".join(f"{c} {p:.3f}" for c, p in result.probabilities.items())
+        print(f"{result.label:>10} {result.confidence:.3f} | {probs} | {result.text[:80]}")
+        if result.note:
+            print(f"{'':>10} note: {result.note}")
+        if args.explain:
+            words = predictor.explain(result.text)
+            print("           " + " ".join(f"{w['token']}({w['weight']:+.2f})" for w in words))
+    return 0
+
+
+def cmd_list(args) -> int:
+    models = _store(args).list()
+    if not models:
+        print(f"No saved models in {_store(args).root}. Train one: python -m sentiment_core train --model multicnn")
+        return 0
+    print(f"{'name':<32} {'variant':<13} {'test acc':>8}  {'data':<30} saved")
+    for info in models:
+        acc = f"{info.test_accuracy:.4f}" if info.test_accuracy is not None else "-"
+        source = (info.manifest.get("data", {}).get("train") or {}).get("source", "")
+        print(f"{info.name:<32} {info.variant:<13} {acc:>8}  {source[:30]:<30} {info.manifest.get('saved_at', '')}")
+    return 0
+
+
+def cmd_delete(args) -> int:
+    _store(args).delete(args.name)
+    print(f"deleted {args.name!r}")
+    return 0
+
+
+def cmd_download(args) -> int:
+    from .data import download_imdb, find_imdb
+
+    found = find_imdb()
+    if found:
+        print(f"IMDB is already at {found}")
+        return 0
+    print(f"saved to {download_imdb(progress=_download_bar)}")
+    return 0
+
+
+COMMANDS = {
+    "train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict,
+    "list": cmd_list, "delete": cmd_delete, "download": cmd_download,
+}
