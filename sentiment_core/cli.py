@@ -88,10 +88,8 @@ def _print_notes(dataset) -> None:
 
 
 def cmd_train(args) -> int:
-    from . import runtime
     from .data import load_imdb, stratified_split, stratified_subset, train_val_test_split
     from .store import ModelStore, validate_name
-    from .training import train
 
     model_config, train_config = seed_preset(args.model) if args.seed_preset else default_configs(args.model)
     model_changes = {
@@ -126,6 +124,9 @@ def cmd_train(args) -> int:
         train_full = stratified_subset(imdb.train, args.subset, seed) if args.subset else imdb.train
         train_set, val_set = stratified_split(train_full, 0.1, seed)
         test_set = stratified_subset(imdb.test, args.test_subset, seed) if args.test_subset else imdb.test
+    from . import runtime
+    from .training import train
+
     glove = None
     if model_config.uses_glove and args.glove:
         from .glove import load_glove

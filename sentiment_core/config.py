@@ -137,7 +137,7 @@ class TrainConfig:
 
 # Per-variant defaults chosen on IMDB's validation split (benchmarks/imdb_quality.py).
 _DEFAULTS: dict[str, tuple[dict, dict]] = {
-    "dense": ({"embedding_dropout": 0.5, "dropout": 0.5}, {"epochs": 3}),
+    "dense": ({"embedding_dropout": 0.5, "dropout": 0.5}, {"epochs": 6}),
     "cnn": ({"kernel_sizes": (5,), "embedding_dropout": 0.2}, {"epochs": 4}),
     "multicnn": ({"embedding_dropout": 0.2}, {"epochs": 4}),
     "glove-static": ({}, {"epochs": 6}),

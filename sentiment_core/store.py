@@ -128,12 +128,13 @@ class ModelStore:
 
     def load(self, name: str):
         """A :class:`~sentiment_core.inference.Predictor` for the saved model."""
+        info = self.info(name)  # checks the name before the (slow) Keras import
+
         import keras
 
         from . import models  # noqa: F401  (registers the custom layers for deserialisation)
         from .inference import Predictor
 
-        info = self.info(name)
         words = json.loads((info.path / "vocabulary.json").read_text())
         vocabulary = Vocabulary.from_words(words["words"], words.get("counts"))
         model = keras.saving.load_model(info.path / "model.keras", safe_mode=True)

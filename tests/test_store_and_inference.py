@@ -1,0 +1,148 @@
+import json
+
+import numpy as np
+import pytest
+
+from sentiment_core import store as store_module
+from sentiment_core.config import ModelConfig, TrainConfig
+from sentiment_core.inference import Predictor
+from sentiment_core.store import ModelStore, validate_name
+from sentiment_core.training import train
+from tests.conftest import make_dataset
+
+SENTENCES = ["the movie was great and superb", "awful boring plot", "the actor"]
+
+
+@pytest.fixture(scope="module")
+def trained():
+    config = ModelConfig(variant="multicnn", vocab_size=60, seq_len=30, embedding_dim=16, filters=8)
+    return train(make_dataset(200, 1), make_dataset(40, 2), make_dataset(40, 3), config, TrainConfig(epochs=6, batch_size=16, learning_rate=3e-3, seed=1))
+
+
+def test_save_load_gives_identical_predictions(tmp_path, trained):
+    store = ModelStore(tmp_path)
+    store.save("first.model", trained)
+    loaded = store.load("first.model")
+    np.testing.assert_array_equal(loaded.predict_proba(SENTENCES), Predictor.from_trained(trained).predict_proba(SENTENCES))
+    assert loaded.class_names == ("negative", "positive") and loaded.model_config == trained.model_config
+    info = store.list()[0]
+    assert info.name == "first.model" and info.variant == "multicnn"
+    assert info.test_accuracy == trained.metrics["test_accuracy"]
+    assert info.manifest["history"]["val_accuracy"] == trained.history["val_accuracy"]
+
+
+def test_names_are_validated(tmp_path, trained):
+    store = ModelStore(tmp_path)
+    for bad in ["../escape", "a/b", "", ".hidden", "x" * 65, "with space", "..", "a..b"]:
+        with pytest.raises(ValueError, match="not a valid model name"):
+            validate_name(bad)
+        with pytest.raises(ValueError):
+            store.save(bad, trained)
+    assert not (tmp_path.parent / "escape").exists()
+
+
+def test_taken_names_need_overwrite_and_delete_removes(tmp_path, trained):
+    store = ModelStore(tmp_path)
+    store.save("m", trained)
+    with pytest.raises(ValueError, match="already exists"):
+        store.save("m", trained)
+    store.save("m", trained, overwrite=True)
+    assert [i.name for i in store.list()] == ["m"]
+    store.delete("m")
+    assert store.list() == [] and list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError, match="No saved model named 'm'"):
+        store.load("m")
+
+
+def test_crash_mid_save_leaves_nothing_listed(tmp_path, trained, monkeypatch):
+    store = ModelStore(tmp_path)
+    original = store_module._write_json
+
+    def crash_on_manifest(path, data):
+        if path.name == "manifest.json":
+            raise KeyboardInterrupt("killed")
+        original(path, data)
+
+    monkeypatch.setattr(store_module, "_write_json", crash_on_manifest)
+    with pytest.raises(KeyboardInterrupt):
+        store.save("crashy", trained)
+    assert store.list() == []
+    # A process killed outright leaves its staging folder: it still does not list.
+    (tmp_path / ".saving-crashy-abc").mkdir()
+    (tmp_path / ".saving-crashy-abc" / "model.keras").write_bytes(b"half")
+    (tmp_path / "nomanifest").mkdir()
+    assert store.list() == []
+
+
+def test_overwrite_crash_keeps_the_old_model(tmp_path, trained, monkeypatch):
+    store = ModelStore(tmp_path)
+    store.save("keep", trained)
+    monkeypatch.setattr(store_module, "_write_json", lambda path, data: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError):
+        store.save("keep", trained, overwrite=True)
+    monkeypatch.undo()
+    assert store.load("keep").predict_proba("great").shape == (1, 2)
+
+
+def test_loading_refuses_unsafe_lambda_layers(tmp_path, trained):
+    import keras
+
+    store = ModelStore(tmp_path)
+    store.save("unsafe", trained)
+    inputs = keras.Input(shape=(30,), dtype="int32")
+    outputs = keras.layers.Lambda(lambda x: keras.ops.one_hot(x[:, 0] % 2, 2))(inputs)
+    keras.Model(inputs, outputs).save(tmp_path / "unsafe" / "model.keras")
+    with pytest.raises(ValueError, match="(?i)unsafe|lambda|safe_mode"):
+        store.load("unsafe")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["😀🎬🍿", "<b>great</b><br />film", "これは素晴らしい映画です", "superb " * 20000, "zzqx qqzy", "a"],
+)
+def test_odd_inputs_get_an_answer(trained, text):
+    predictor = Predictor.from_trained(trained)
+    (result,) = predictor.predict(text)
+    assert np.isfinite(list(result.probabilities.values())).all()
+    assert abs(sum(result.probabilities.values()) - 1) < 1e-5
+    if text.startswith("😀") or text.startswith("これ"):
+        assert "No words" in result.note
+    if text == "zzqx qqzy":
+        assert result.unknown == ["zzqx", "qqzy"] and "vocabulary" in result.note
+    if len(text) > 100_000:
+        assert result.truncated and "first 30" in result.note
+
+
+def test_empty_and_wrong_inputs_get_a_message(trained):
+    predictor = Predictor.from_trained(trained)
+    for bad in ["", "   \n"]:
+        with pytest.raises(ValueError, match="empty"):
+            predictor.predict_proba(bad)
+    with pytest.raises(ValueError, match="text 2"):
+        predictor.predict_proba(["fine", ""])
+    with pytest.raises(ValueError, match="limit"):
+        predictor.predict_proba("x" * 1_000_001)
+    with pytest.raises(ValueError, match="Expected text"):
+        predictor.predict_proba([3])
+
+
+def test_explain_attributes_the_prediction_to_words(trained):
+    predictor = Predictor.from_trained(trained)
+    assert predictor.predict("the superb movie")[0].label == "positive"
+    words = predictor.explain("the superb movie", target=1)
+    assert [w["token"] for w in words] == ["the", "superb", "movie"]
+    by_token = {w["token"]: w["weight"] for w in words}
+    # "superb" carries the positive label; the filler words carry almost nothing.
+    assert by_token["superb"] > abs(by_token["the"]) and by_token["superb"] > 0
+    unknown = predictor.explain("superb zzqx")
+    assert unknown[1]["known"] is False and unknown[1]["weight"] == 0.0
+
+
+def test_short_inputs_are_padded_past_the_widest_kernel():
+    from sentiment_core.models import build_model
+    from sentiment_core.text import Vocabulary
+
+    config = ModelConfig(variant="multicnn", vocab_size=20, seq_len=5, embedding_dim=4, filters=2)
+    predictor = Predictor(build_model(config), Vocabulary(20).fit(["a b c"]), config, ("negative", "positive"))
+    assert predictor.encode(["a"]).shape == (1, 5)
+    assert predictor.predict_proba("a").shape == (1, 2)

@@ -1,0 +1,91 @@
+import numpy as np
+import pytest
+
+from sentiment_core.config import ModelConfig, TrainConfig
+from sentiment_core.inference import Predictor
+from sentiment_core.training import train
+from tests.conftest import make_dataset
+
+CONFIG = ModelConfig(variant="fasttext", vocab_size=60, seq_len=24, embedding_dim=16, bigram_buckets=211, dropout=0.0)
+FAST = TrainConfig(epochs=4, batch_size=16, learning_rate=0.02, early_stopping_patience=0, seed=7)
+
+
+def splits(classes=("negative", "positive")):
+    return make_dataset(320, 1, classes), make_dataset(80, 2, classes), make_dataset(80, 3, classes)
+
+
+def test_training_learns_reports_progress_and_evaluates():
+    events = []
+    trained = train(*splits(), CONFIG, FAST, progress=events.append)
+    m = trained.metrics
+    assert m["test_accuracy"] >= 0.9 and m["val_accuracy"] >= 0.9
+    assert m["confusion_matrix"] and sum(map(sum, m["confusion_matrix"])) == 80
+    assert set(m["per_class"]) == {"negative", "positive"} and "recall" in m["per_class"]["positive"]
+    stages = [e.stage for e in events]
+    assert stages[0] == "start" and stages[-1] == "end"
+    assert stages.count("epoch") == 4 and stages.count("batch") == 4 * 20
+    assert all(e.samples_per_s > 0 for e in events if e.stage == "batch")
+    assert len(trained.history["val_accuracy"]) == 4 and len(trained.history["batches"]) == 80
+    assert m["reviews_per_s"] > 0 and m["train_seconds"] > 0
+    assert trained.device["device"] in ("CPU", "GPU")
+
+
+def test_same_seed_same_model():
+    a = train(*splits(), CONFIG, FAST.replace(epochs=1))
+    b = train(*splits(), CONFIG, FAST.replace(epochs=1))
+    text = "the plot was great and the actor superb"
+    np.testing.assert_allclose(Predictor.from_trained(a).predict_proba(text), Predictor.from_trained(b).predict_proba(text), rtol=1e-5)
+
+
+def test_stop_request_ends_between_batches_and_keeps_the_best_epoch():
+    calls = {"n": 0}
+
+    def stop_after_epoch_two():
+        calls["n"] += 1
+        return calls["n"] > 20 + 5  # five batches into the second epoch
+
+    trained = train(*splits(), CONFIG, FAST.replace(epochs=10), should_stop=stop_after_epoch_two)
+    m = trained.metrics
+    assert m["cancelled"] and m["epochs_run"] == 1 and m["best_epoch"] == 1
+    assert len(trained.history["batches"]) == 26
+    # The model holds epoch 1's weights: its validation accuracy is reproduced.
+    val = make_dataset(80, 2)
+    predicted = Predictor.from_trained(trained).predict_proba(val.texts).argmax(axis=1)
+    assert np.isclose((predicted == val.labels).mean(), m["val_accuracy"])
+
+
+def test_early_stopping_and_multiclass():
+    train_set, val_set, test_set = splits(("negative", "positive", "neutral"))
+    # Wrong labels on 30% of validation: validation plateaus, which is when stopping early pays.
+    noisy = val_set.labels.copy()
+    flip = np.random.default_rng(0).random(len(noisy)) < 0.3
+    noisy[flip] = (noisy[flip] + 1) % 3
+    val_set.labels = noisy
+    trained = train(train_set, val_set, test_set, CONFIG, FAST.replace(epochs=30, early_stopping_patience=1))
+    m = trained.metrics
+    assert trained.model_config.num_classes == 3
+    assert m["stopped_early"] and m["epochs_run"] < 30
+    assert np.asarray(m["confusion_matrix"]).shape == (3, 3)
+    assert m["test_accuracy"] > 0.8
+
+
+def test_glove_variant_reports_coverage():
+    from sentiment_core.glove import Glove
+
+    words = ["great", "awful", "movie", "the"]
+    glove = Glove(words, np.random.default_rng(0).normal(size=(4, 16)).astype("float32"))
+    config = ModelConfig(variant="glove-tuned", vocab_size=60, seq_len=24, embedding_dim=16, filters=8)
+    trained = train(*splits(), config, FAST.replace(epochs=1), glove=glove)
+    coverage = trained.metrics["glove_coverage"]
+    assert coverage["found"] == 4 and 0 < coverage["fraction"] < 1
+    with pytest.raises(ValueError, match="embedding_dim to 16"):
+        train(*splits(), config.replace(embedding_dim=8), FAST.replace(epochs=1), glove=glove)
+
+
+def test_bad_data_is_rejected_with_a_message():
+    train_set, val_set, test_set = splits()
+    one_class = train_set.take(np.flatnonzero(train_set.labels == 0))
+    with pytest.raises(ValueError, match="only one class"):
+        train(one_class, val_set, test_set, CONFIG, FAST)
+    with pytest.raises(ValueError, match="Class names differ"):
+        train(train_set, make_dataset(10, 5, ("a", "b")), None, CONFIG, FAST)
