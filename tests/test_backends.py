@@ -1,0 +1,41 @@
+"""The same builders and training loop under KERAS_BACKEND=jax (the GPU machine's backend)."""
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+SCRIPT = r"""
+import sys, tempfile
+import numpy as np
+from tests.conftest import make_dataset
+from sentiment_core.config import ModelConfig, TrainConfig, VARIANTS
+from sentiment_core.glove import Glove
+from sentiment_core.runtime import device_info
+from sentiment_core.store import ModelStore
+from sentiment_core.training import train
+
+assert device_info()["backend"] == "jax", device_info()
+glove = Glove(["great", "awful", "the"], np.random.default_rng(0).normal(size=(3, 16)).astype("float32"))
+store = ModelStore(tempfile.mkdtemp())
+for variant in VARIANTS:
+    config = ModelConfig(variant=variant, vocab_size=60, seq_len=24, embedding_dim=16, filters=8,
+                         hidden_units=16, lstm_units=8, bigram_buckets=211)
+    trained = train(make_dataset(320, 1), make_dataset(80, 2), make_dataset(80, 3), config,
+                    TrainConfig(epochs=2, batch_size=16, learning_rate=0.01), glove=glove)
+    store.save(variant, trained)
+    probabilities = store.load(variant).predict_proba(["the great film", "awful"])
+    assert np.isfinite(probabilities).all()
+    print(variant, trained.metrics["test_accuracy"])
+"""
+
+
+def test_every_variant_trains_saves_and_loads_under_jax():
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    result = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    accuracies = dict(line.split() for line in result.stdout.strip().splitlines())
+    assert len(accuracies) == 8
+    # The polar words make this data easy: every variant should learn it.
+    assert all(float(a) > 0.7 for a in accuracies.values()), accuracies
