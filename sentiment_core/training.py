@@ -51,12 +51,13 @@ class TrainedModel:
 class TrainingCallback(keras.callbacks.Callback):
     """Bridges Keras to a progress function and a stop flag; keeps the best epoch's weights."""
 
-    def __init__(self, progress, should_stop, epochs, batches, batch_size, patience):
+    def __init__(self, progress, should_stop, epochs, batches, batch_size, patience, train_size):
         super().__init__()
         self.progress = progress or (lambda event: None)
         self.should_stop = should_stop or (lambda: False)
         self.epochs, self.batches, self.batch_size = epochs, batches, batch_size
         self.patience = patience
+        self.train_size = train_size
         self.best_accuracy, self.best_loss, self.best_epoch, self.best_weights = -1.0, np.inf, 0, None
         self.cancelled = False
         self.stopped_early = False
@@ -77,7 +78,8 @@ class TrainingCallback(keras.callbacks.Callback):
         now = time.perf_counter()
         self.train_seconds += now - self.batch_clock
         self.batch_clock = now
-        self.samples += self.batch_size
+        # The last batch of an epoch is usually smaller than batch_size.
+        self.samples += min(self.batch_size, self.train_size - batch * self.batch_size)
         rate = self.samples / self.train_seconds if self.train_seconds else 0.0
         done = (self.epoch - 1) * self.batches + batch + 1
         remaining = self.epochs * self.batches - done
@@ -172,7 +174,8 @@ def train(
     )
     batches = int(np.ceil(len(x_train) / train_config.batch_size))
     callback = TrainingCallback(
-        progress, should_stop, train_config.epochs, batches, train_config.batch_size, train_config.early_stopping_patience
+        progress, should_stop, train_config.epochs, batches, train_config.batch_size, train_config.early_stopping_patience,
+        len(x_train),
     )
     model.fit(
         x_train,
