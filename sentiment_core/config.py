@@ -35,8 +35,24 @@ GLOVE_VARIANTS = ("glove-static", "glove-tuned", "multichannel")
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "adagrad")
 
 
+class _DictConfig:
+    """JSON round trips and copies with changes, shared by both configs."""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict):
+        """Build from a saved dict; keys from other versions are ignored."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    def replace(self, **changes):
+        return replace(self, **changes)
+
+
 @dataclass(frozen=True)
-class ModelConfig:
+class ModelConfig(_DictConfig):
     """Architecture of one model. ``vocab_size`` counts the padding (0) and unknown (1) rows."""
 
     variant: str = "multicnn"
@@ -92,19 +108,9 @@ class ModelConfig:
             return max(self.kernel_sizes)
         return 1
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "ModelConfig":
-        return cls(**_known(cls, data))
-
-    def replace(self, **changes) -> "ModelConfig":
-        return replace(self, **changes)
-
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(_DictConfig):
     """How to train: optimiser, schedule, stopping and the seed that makes a run repeatable."""
 
     optimizer: str = "adam"
@@ -123,16 +129,6 @@ class TrainConfig:
         _check_int("batch_size", self.batch_size, 1, 8192)
         _check_int("epochs", self.epochs, 1, 1000)
         _check_int("early_stopping_patience", self.early_stopping_patience, 0, 1000)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "TrainConfig":
-        return cls(**_known(cls, data))
-
-    def replace(self, **changes) -> "TrainConfig":
-        return replace(self, **changes)
 
 
 # Per-variant defaults chosen on IMDB's validation split (benchmarks/imdb_quality.py).
@@ -175,8 +171,3 @@ def seed_preset(variant: str) -> tuple[ModelConfig, TrainConfig]:
 def _check_int(name: str, value, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ValueError(f"{name} must be a whole number from {low} to {high}; got {value!r}.")
-
-
-def _known(cls, data: dict) -> dict:
-    names = {f.name for f in fields(cls)}
-    return {k: v for k, v in data.items() if k in names}
