@@ -76,8 +76,9 @@ class Predictor:
         return pad_sequences([self.vocabulary.encode(t) for t in texts], length)
 
     def _run(self, x: np.ndarray) -> np.ndarray:
-        out = [np.asarray(self.model.predict_on_batch(x[i : i + BATCH_SIZE])) for i in range(0, len(x), BATCH_SIZE)]
-        return np.concatenate(out).astype(np.float32)
+        from .training import predict_in_batches
+
+        return predict_in_batches(self.model, x, BATCH_SIZE)
 
     # -- predictions --------------------------------------------------------------------------
 
