@@ -1,40 +1,80 @@
-"""Sentiment Lab: the home page. The training, playground and embedding pages come next."""
+"""Sentiment Lab: the router over pages/ and the home page.
+
+    streamlit run app.py
+"""
 
 import streamlit as st
 
+from pages import ui
+from sentiment_core.config import default_configs
+from sentiment_core.jobs import TrainingRequest
 from sentiment_core.status import lab_status
 
 st.set_page_config(page_title="Sentiment Lab", page_icon="🎬", layout="wide")
 
-
-@st.cache_resource(show_spinner="Checking the device ...")
-def device_text() -> str:
-    # Importing the Keras backend takes seconds: once per server, not per rerun.
-    from sentiment_core.runtime import describe_device
-
-    return describe_device()
+QUICK_NAME = "quick-fasttext"
 
 
-st.title("Sentiment Lab")
-st.write(
-    "Train small embedding and CNN sentiment models on real movie reviews, type sentences "
-    "and watch them judged, and compare learned word embeddings with GloVe."
-)
+def home() -> None:
+    ui.setup_page()
+    st.title("Sentiment Lab")
+    st.write(
+        "Train small embedding and CNN sentiment models on real movie reviews, type sentences and watch "
+        "several models judge them live, and compare the word embeddings they learn with GloVe."
+    )
+    status = lab_status()
+    left, middle, right = st.columns(3)
+    with left:
+        st.subheader("Data")
+        (st.success if status["imdb"]["found"] else st.warning)(status["imdb"]["message"])
+    with middle:
+        st.subheader("GloVe")
+        (st.success if status["glove"]["found"] else st.warning)(status["glove"]["message"])
+    with right:
+        st.subheader("Device")
+        st.info(ui.device_text())
 
-status = lab_status()
-left, middle, right = st.columns(3)
-with left:
-    st.subheader("Data")
-    (st.success if status["imdb"]["found"] else st.warning)(status["imdb"]["message"])
-with middle:
-    st.subheader("GloVe")
-    (st.success if status["glove"]["found"] else st.warning)(status["glove"]["message"])
-with right:
-    st.subheader("Device")
-    st.info(device_text())
+    st.subheader("Saved models")
+    if status["models"]:
+        st.dataframe(
+            [{**m, "test_accuracy": ui.percent(m["test_accuracy"])} for m in status["models"]], hide_index=True
+        )
+    else:
+        st.markdown("No models yet. The quickest way to a first one:")
+    job = ui.runner().job
+    busy = job is not None and job.running
+    label = "Train a first model: fastText on 2,000 IMDB reviews (about 30 s)"
+    if st.button(label, type="primary", disabled=busy, key="quick_train"):
+        model_config, train_config = default_configs("fasttext")
+        name = QUICK_NAME
+        n = 2
+        while ui.store().exists(name):
+            name, n = f"{QUICK_NAME}-{n}", n + 1
+        try:
+            ui.runner().start(
+                TrainingRequest(name, model_config, train_config, ui.runner().imdb_loader(2000, 1000), "IMDB 2,000 train / 1,000 test")
+            )
+        except ValueError as error:
+            st.error(str(error))
+        else:
+            st.switch_page("pages/train.py")
+    if busy:
+        st.info("A model is training now: follow it on the Train page.")
 
-st.subheader("Saved models")
-if status["models"]:
-    st.dataframe(status["models"], hide_index=True)
-else:
-    st.write("No models yet. Train one from a terminal: `python -m sentiment_core train --model multicnn --epochs 3`.")
+    st.subheader("What you can do here")
+    cols = st.columns(4)
+    cols[0].page_link("pages/train.py", label="**Train** models on IMDB or your own CSV, with live curves", icon="🏋️")
+    cols[1].page_link("pages/predict.py", label="**Predict**: type a sentence, every model answers", icon="💬")
+    cols[2].page_link("pages/embeddings.py", label="**Embeddings**: t-SNE maps, learned vs GloVe", icon="🗺️")
+    cols[3].page_link("pages/lesson.py", label="**How text becomes numbers**", icon="🔢")
+
+
+pages = [
+    st.Page(home, title="Home", icon="🏠", default=True),
+    st.Page("pages/train.py", title="Train", icon="🏋️"),
+    st.Page("pages/predict.py", title="Predict", icon="💬"),
+    st.Page("pages/embeddings.py", title="Embeddings", icon="🗺️"),
+    st.Page("pages/lesson.py", title="How text becomes numbers", icon="🔢"),
+    st.Page("pages/models.py", title="Models", icon="📦"),
+]
+st.navigation(pages).run()

@@ -88,7 +88,7 @@ def _print_notes(dataset) -> None:
 
 
 def cmd_train(args) -> int:
-    from .data import load_imdb, stratified_split, stratified_subset, train_val_test_split
+    from .data import imdb_splits, load_imdb, train_val_test_split
     from .store import ModelStore, validate_name
 
     model_config, train_config = seed_preset(args.model) if args.seed_preset else default_configs(args.model)
@@ -121,9 +121,7 @@ def cmd_train(args) -> int:
     else:
         print("Loading IMDB ...", flush=True)
         imdb = load_imdb(progress=_download_bar)
-        train_full = stratified_subset(imdb.train, args.subset, seed) if args.subset else imdb.train
-        train_set, val_set = stratified_split(train_full, 0.1, seed)
-        test_set = stratified_subset(imdb.test, args.test_subset, seed) if args.test_subset else imdb.test
+        train_set, val_set, test_set = imdb_splits(imdb, args.subset, args.test_subset, seed=seed)
     from . import runtime
     from .training import train
 

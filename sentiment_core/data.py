@@ -327,6 +327,37 @@ def load_table(
     return _labelled(texts, labels, source=name, notes=notes)
 
 
+MAX_BATCH_TEXTS = 10_000
+
+
+def read_texts(source: str | os.PathLike | bytes, name: str | None = None) -> tuple[list[str], list[str]]:
+    """Texts to judge, one per line, or the text column of a CSV/TSV (no labels needed).
+
+    Returns ``(texts, notes)``; blank lines are skipped; at most 10,000 texts.
+    """
+    import csv
+
+    raw, name = _read_source(source, name)
+    content, notes = read_text_file(raw, name)
+    if name.lower().endswith((".csv", ".tsv", ".tab")):
+        delimiter = "\t" if name.lower().endswith((".tsv", ".tab")) else ","
+        rows = [r for r in csv.reader(io.StringIO(content), delimiter=delimiter) if any(c.strip() for c in r)]
+        if len(rows) < 2:
+            raise DataError(f"{name} has no rows under its header.")
+        header = [h.strip() for h in rows[0]]
+        column = _pick_column(header, None, _TEXT_COLUMNS, "text", name, rows) if len(header) > 1 else 0
+        texts = [r[column].strip() for r in rows[1:] if column < len(r) and r[column].strip()]
+        notes.append(f"Read the column {header[column]!r} of {name}.")
+    else:
+        texts = [line.strip() for line in content.splitlines() if line.strip()]
+    if not texts:
+        raise DataError(f"{name} holds no text: give one text per line, or a CSV with a text column.")
+    if len(texts) > MAX_BATCH_TEXTS:
+        notes.append(f"Only the first {MAX_BATCH_TEXTS:,} of {len(texts):,} texts are judged.")
+        texts = texts[:MAX_BATCH_TEXTS]
+    return texts, notes
+
+
 def load_line_files(files: Mapping[str, str | os.PathLike] | Sequence[str | os.PathLike]) -> Dataset:
     """One text per line, one file per class: ``{"neg": "rt-polarity.neg", "pos": "rt-polarity.pos"}``.
 
@@ -481,6 +512,17 @@ def stratified_subset(data: Dataset, size: int, seed: int = 42) -> Dataset:
         raise ValueError(f"A subset needs at least one example per class: size >= {len(data.class_names)}.")
     _, subset = stratified_split(data, size / len(data), seed)
     return subset
+
+
+def imdb_splits(
+    imdb: ImdbData, train_size: int | None = None, test_size: int | None = None, val_fraction: float = 0.1, seed: int = 42
+) -> tuple[Dataset, Dataset, Dataset]:
+    """``(train, validation, test)`` from IMDB: seeded stratified subsets of the official sets,
+    with the validation split taken from train (the test set only ever reports)."""
+    train_full = stratified_subset(imdb.train, train_size, seed) if train_size else imdb.train
+    train, val = stratified_split(train_full, val_fraction, seed)
+    test = stratified_subset(imdb.test, test_size, seed) if test_size else imdb.test
+    return train, val, test
 
 
 def train_val_test_split(data: Dataset, val_fraction: float = 0.1, test_fraction: float = 0.2, seed: int = 42):

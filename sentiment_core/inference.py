@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from .config import ModelConfig
-from .text import PAD, UNK, Vocabulary, pad_sequences, tokenize
+from .text import PAD, UNK, Vocabulary, keep_window, pad_sequences, tokenize
 
 MAX_CHARS = 1_000_000
 BATCH_SIZE = 256
@@ -73,7 +73,7 @@ class Predictor:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Word ids padded (or cut) to the model's length, never shorter than its widest kernel."""
         length = max(self.model_config.seq_len, self.model_config.min_length)
-        return pad_sequences([self.vocabulary.encode(t) for t in texts], length)
+        return pad_sequences([self.vocabulary.encode(t) for t in texts], length, keep=self.model_config.keep)
 
     def _run(self, x: np.ndarray) -> np.ndarray:
         from .training import predict_in_batches
@@ -105,7 +105,8 @@ class Predictor:
             elif len(unknown) == len(tokens):
                 note = "None of these words is in the model's vocabulary: the prediction says little."
             elif len(tokens) > self.model_config.seq_len:
-                note = f"Only the first {self.model_config.seq_len} of {len(tokens)} words were read."
+                which = "first" if self.model_config.keep == "start" else "last"
+                note = f"Only the {which} {self.model_config.seq_len} of {len(tokens)} words were read."
             results.append(
                 Prediction(
                     text=text,
@@ -128,7 +129,7 @@ class Predictor:
         towards the class. One batched call for all words.
         """
         (text,) = self._check([text])
-        tokens = tokenize(text)[: self.model_config.seq_len]
+        tokens = list(keep_window(tokenize(text), self.model_config.seq_len, self.model_config.keep))
         ids = self.vocabulary.encode_tokens(tokens)
         base = self.encode([text])
         if not tokens:
@@ -142,3 +143,38 @@ class Predictor:
             {"token": token, "id": int(i), "known": i != UNK, "weight": float(w)}
             for token, i, w in zip(tokens, ids, drops)
         ]
+
+
+def compare(predictors: Sequence[Predictor], text: str, explain: bool = True) -> list[dict]:
+    """One text judged by several models: each model's prediction and, optionally, word weights.
+
+    A model that fails on this text (it should not) is reported in its row instead of
+    stopping the others.
+    """
+    rows = []
+    for predictor in predictors:
+        try:
+            prediction = predictor.predict(text)[0]
+            words = predictor.explain(text) if explain and prediction.tokens else []
+            rows.append({"model": predictor.name, "prediction": prediction, "words": words, "error": None})
+        except ValueError:
+            raise  # the text itself is the problem (empty, too long): say so once
+        except Exception as error:  # noqa: BLE001
+            rows.append({"model": predictor.name, "prediction": None, "words": [], "error": f"{type(error).__name__}: {error}"})
+    return rows
+
+
+def predict_table(predictors: Sequence[Predictor], texts: Sequence[str]) -> list[dict]:
+    """Rows for a batch of texts: the text, then each model's label and probabilities."""
+    texts = [t for t in texts if isinstance(t, str) and t.strip()]
+    if not texts:
+        raise ValueError("No texts to judge: paste one text per line or upload a file.")
+    rows = [{"text": t} for t in texts]
+    for predictor in predictors:
+        probabilities = predictor.predict_proba(texts)
+        for row, probs in zip(rows, probabilities):
+            best = int(np.argmax(probs))
+            row[f"{predictor.name}: label"] = predictor.class_names[best]
+            for name, p in zip(predictor.class_names, probs):
+                row[f"{predictor.name}: P({name})"] = round(float(p), 4)
+    return rows

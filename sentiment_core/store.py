@@ -141,6 +141,24 @@ class ModelStore:
         config = ModelConfig.from_dict(info.manifest["model_config"])
         return Predictor(model, vocabulary, config, info.manifest["class_names"], name=name, manifest=info.manifest)
 
+    def rename(self, name: str, new_name: str) -> Path:
+        """Give a saved model a new name (one atomic folder rename, then its manifest)."""
+        source = self.path(name)
+        target = self.path(new_name)
+        if not (source / MANIFEST).is_file():
+            raise ValueError(self._missing(name))
+        if new_name == name:
+            return source
+        if target.exists():
+            raise ValueError(f"A model named {new_name!r} already exists: choose another name.")
+        os.replace(source, target)
+        manifest = json.loads((target / MANIFEST).read_text())
+        manifest["name"] = new_name
+        staging = target / f".{MANIFEST}.tmp"
+        _write_json(staging, manifest)
+        os.replace(staging, target / MANIFEST)
+        return target
+
     def delete(self, name: str) -> None:
         target = self.path(name)
         if not target.is_dir():

@@ -114,17 +114,29 @@ class Vocabulary:
             out.append(words[i] if 0 <= i < len(words) else UNK_TOKEN)
         return " ".join(out)
 
-    def encode_batch(self, texts: Sequence[str], length: int) -> np.ndarray:
+    def encode_batch(self, texts: Sequence[str], length: int, keep: str = "start") -> np.ndarray:
         """Encode and pad/truncate every text to ``length`` ids: an int32 ``(len(texts), length)`` array."""
-        return pad_sequences([self.encode(t) for t in texts], length)
+        return pad_sequences([self.encode(t) for t in texts], length, keep=keep)
 
 
-def pad_sequences(sequences: Sequence[Sequence[int]], length: int, value: int = PAD) -> np.ndarray:
-    """Pad at the end with ``value`` or keep the first ``length`` ids (the seed's choice)."""
+KEEP_CHOICES = ("start", "end")
+
+
+def keep_window(items: Sequence, length: int, keep: str = "start") -> Sequence:
+    """The part of a too-long sequence a model reads: its first or its last ``length`` items."""
+    if keep not in KEEP_CHOICES:
+        raise ValueError(f"keep must be 'start' or 'end'; got {keep!r}.")
+    if len(items) <= length:
+        return items
+    return items[:length] if keep == "start" else items[len(items) - length :]
+
+
+def pad_sequences(sequences: Sequence[Sequence[int]], length: int, value: int = PAD, keep: str = "start") -> np.ndarray:
+    """Pad at the end with ``value``; cut long ones to their first (the seed's choice) or last ``length`` ids."""
     if length < 1:
         raise ValueError(f"length must be at least 1; got {length}.")
     out = np.full((len(sequences), length), value, dtype=np.int32)
     for row, seq in enumerate(sequences):
-        seq = seq[:length]
+        seq = keep_window(seq, length, keep)
         out[row, : len(seq)] = seq
     return out

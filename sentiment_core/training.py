@@ -153,8 +153,8 @@ def train(
     started = time.perf_counter()
 
     vocabulary = Vocabulary(size=model_config.vocab_size).fit(train_data.texts)
-    x_train = vocabulary.encode_batch(train_data.texts, model_config.seq_len)
-    x_val = vocabulary.encode_batch(val_data.texts, model_config.seq_len)
+    x_train = vocabulary.encode_batch(train_data.texts, model_config.seq_len, model_config.keep)
+    x_val = vocabulary.encode_batch(val_data.texts, model_config.seq_len, model_config.keep)
 
     matrix, coverage = None, None
     if model_config.uses_glove:
@@ -225,7 +225,7 @@ def evaluate(model, vocabulary: Vocabulary, model_config: ModelConfig, data: Dat
     """Accuracy, loss, confusion matrix, per-class precision/recall and a few mistakes."""
     from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, log_loss
 
-    x = vocabulary.encode_batch(data.texts, model_config.seq_len)
+    x = vocabulary.encode_batch(data.texts, model_config.seq_len, model_config.keep)
     probabilities = predict_in_batches(model, x, batch_size)
     predicted = probabilities.argmax(axis=1)
     labels = list(range(len(data.class_names)))
@@ -298,3 +298,26 @@ def _summary(metrics: dict) -> str:
     if metrics["cancelled"]:
         parts.append("stopped by request")
     return ", ".join(parts) or "finished"
+
+
+# Training throughput in reviews per second at length 500 on a 2-core CPU, from
+# benchmarks/imdb_quality.py (rounded). Only used to tell a user roughly how long to wait.
+_CPU_REVIEWS_PER_S = {
+    "dense": 650, "cnn": 900, "multicnn": 550, "glove-static": 700, "glove-tuned": 550,
+    "multichannel": 300, "fasttext": 1800, "bilstm": 60,
+}
+
+
+def estimate_seconds(model_config: ModelConfig, train_config: TrainConfig, n_train: int, n_val: int, n_test: int) -> float:
+    """A rough wall-time estimate for :func:`train` on a 2-core CPU (a GPU is faster).
+
+    Scales the measured throughput of the variant by sequence length and, for the
+    convolutional variants, by the number of filters; evaluation runs about 3x faster than
+    training. Early stopping can only make a run shorter.
+    """
+    rate = _CPU_REVIEWS_PER_S[model_config.variant] * 500 / max(model_config.seq_len, 1)
+    if model_config.variant not in ("dense", "fasttext", "bilstm"):
+        rate *= 100 / max(model_config.filters, 1) * 0.7 + 0.3
+    rate *= 50 / max(model_config.embedding_dim, 1) * 0.5 + 0.5
+    per_epoch = n_train / rate + n_val / (3 * rate)
+    return 5.0 + train_config.epochs * per_epoch + n_test / (3 * rate)

