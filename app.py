@@ -63,18 +63,18 @@ def home() -> None:
 
     st.subheader("What you can do here")
     cols = st.columns(4)
-    cols[0].page_link("pages/train.py", label="**Train** models on IMDB or your own CSV, with live curves", icon="🏋️")
-    cols[1].page_link("pages/predict.py", label="**Predict**: type a sentence, every model answers", icon="💬")
-    cols[2].page_link("pages/embeddings.py", label="**Embeddings**: t-SNE maps, learned vs GloVe", icon="🗺️")
-    cols[3].page_link("pages/lesson.py", label="**How text becomes numbers**", icon="🔢")
+    cols[0].page_link("pages/train.py", label="**Train** models on IMDB or your own CSV, with live curves", icon=":material/model_training:")
+    cols[1].page_link("pages/predict.py", label="**Predict**: type a sentence, every model answers", icon=":material/chat:")
+    cols[2].page_link("pages/embeddings.py", label="**Embeddings**: t-SNE maps, learned vs GloVe", icon=":material/scatter_plot:")
+    cols[3].page_link("pages/lesson.py", label="**How text becomes numbers**", icon=":material/pin:")
 
 
 pages = [
-    st.Page(home, title="Home", icon="🏠", default=True),
-    st.Page("pages/train.py", title="Train", icon="🏋️"),
-    st.Page("pages/predict.py", title="Predict", icon="💬"),
-    st.Page("pages/embeddings.py", title="Embeddings", icon="🗺️"),
-    st.Page("pages/lesson.py", title="How text becomes numbers", icon="🔢"),
-    st.Page("pages/models.py", title="Models", icon="📦"),
+    st.Page(home, title="Home", icon=":material/home:", default=True),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("pages/predict.py", title="Predict", icon=":material/chat:"),
+    st.Page("pages/embeddings.py", title="Embeddings", icon=":material/scatter_plot:"),
+    st.Page("pages/lesson.py", title="How text becomes numbers", icon=":material/pin:"),
+    st.Page("pages/models.py", title="Models", icon=":material/inventory_2:"),
 ]
 st.navigation(pages).run()

@@ -14,7 +14,7 @@ store = ui.store()
 models = store.list()
 if not models:
     st.info(f"No saved models in {store.root} yet.")
-    st.page_link("pages/train.py", label="Train one", icon="🏋️")
+    st.page_link("pages/train.py", label="Train one", icon=":material/model_training:")
     st.stop()
 
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 from pages import ui
 from sentiment_core.data import DataError, read_texts
-from sentiment_core.inference import MAX_CHARS, compare, predict_table
+from sentiment_core.inference import compare, predict_table
 
 ui.setup_page()
 st.title("Predict")
@@ -15,7 +15,7 @@ st.title("Predict")
 models = ui.store().list()
 if not models:
     st.info("No saved models yet: train one first (a fastText model on 2,000 reviews takes about half a minute).")
-    st.page_link("pages/train.py", label="Go to Train", icon="🏋️")
+    st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
     st.stop()
 
 names = [m.name for m in models]
@@ -44,7 +44,7 @@ with single:
     def playground() -> None:
         text = st.text_input(
             "Type a sentence: the predictions update as you type", key="predict_text", live="400ms",
-            placeholder="the movie was awesome. Loved it", max_chars=MAX_CHARS,
+            placeholder="the movie was awesome. Loved it",
         )
         if not text or not text.strip():
             st.caption("Waiting for a sentence ...")

@@ -204,10 +204,9 @@ def _results(snap) -> None:
     left.plotly_chart(ui.confusion_figure(m["confusion_matrix"], list(m["per_class"])), key="confusion")
     with right:
         st.markdown("**Most confident mistakes on the test set**")
-        st.dataframe(
-            [{"text": r["text"][:300], "true": r["true"], "predicted": r["predicted"], "confidence": f"{r['confidence']:.0%}"}
-             for r in m.get("misclassified", [])[:6]],
-            hide_index=True,
+        st.table(
+            [{"text": r["text"][:240] + ("..." if len(r["text"]) > 240 else ""), "true": r["true"], "predicted": r["predicted"],
+              "confidence": f"{r['confidence']:.0%}"} for r in m.get("misclassified", [])[:4]],
         )
     if snap.saved_as:
         with st.form("rename_form", border=False):
@@ -219,7 +218,7 @@ def _results(snap) -> None:
                     st.success(f"Renamed to {new_name.strip()!r}.")
                 except ValueError as error:
                     st.error(str(error))
-        st.page_link("pages/predict.py", label="Try it on the Predict page", icon="💬")
+        st.page_link("pages/predict.py", label="Try it on the Predict page", icon=":material/chat:")
 
 
 job_panel()

@@ -1,0 +1,119 @@
+"""The whole app in a real browser: `streamlit run app.py`, headless Chromium driven by Playwright.
+
+One click on the home page trains a small model; the Predict page judges a typed sentence;
+every page is screenshotted (into $SCREENSHOTS_DIR as well when set, which is how the README's
+pictures are made: SCREENSHOTS_DIR=assets/screenshots).
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(real_data_dir, tmp_path):
+    port = free_port()
+    env = {**os.environ, "SENTIMENT_DATA_DIR": str(real_data_dir), "SENTIMENT_MODELS_DIR": str(tmp_path / "models")}
+    log = open(tmp_path / "streamlit.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        process.kill()
+        pytest.fail("streamlit did not start: " + (tmp_path / "streamlit.log").read_text()[-2000:])
+    yield url
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+def test_train_predict_and_every_page_in_chromium(server, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is needed: apt-get install -y chromium"
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+
+    def shot(page, name):
+        page.wait_for_timeout(800)  # let charts finish drawing
+        page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        page.goto(server)
+        expect(page.get_by_text("Sentiment Lab").first).to_be_visible(timeout=90_000)
+        expect(page.get_by_text("IMDB found")).to_be_visible(timeout=60_000)
+        shot(page, "home")
+
+        # One click from the home page to a first trained model.
+        page.get_by_role("button", name="Train a first model").click()
+        expect(page.get_by_text("Training now").or_(page.get_by_text("Last training"))).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("saved as 'quick-fasttext'")).to_be_visible(timeout=300_000)
+        expect(page.get_by_text("Test accuracy")).to_be_visible(timeout=30_000)
+        # When the job ends the whole page reruns and the Train button is free again.
+        expect(page.get_by_role("button", name="Train", exact=True)).to_be_enabled(timeout=30_000)
+        shot(page, "train")
+
+        page.goto(f"{server}/predict")
+        box = page.get_by_label("Type a sentence")
+        expect(box).to_be_visible(timeout=60_000)
+        box.fill("the movie was awesome. Loved it")  # no Enter: it updates after a pause in typing
+        expect(page.get_by_text("quick-fasttext", exact=True)).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("positive ·").or_(page.get_by_text("negative ·")).first).to_be_visible(timeout=60_000)
+        label = page.get_by_text("positive ·").or_(page.get_by_text("negative ·")).first.inner_text()
+        assert "%" in label
+        shot(page, "predict")
+
+        page.goto(f"{server}/embeddings")
+        expect(page.get_by_text("Learned by quick-fasttext")).to_be_visible(timeout=180_000)
+        expect(page.get_by_text("GloVe 6B 50-d")).to_be_visible(timeout=60_000)
+        shot(page, "embeddings")
+
+        page.goto(f"{server}/lesson")
+        expect(page.get_by_text("The embedding lookup")).to_be_visible(timeout=60_000)
+        shot(page, "lesson")
+
+        page.goto(f"{server}/models")
+        expect(page.get_by_text("Compare")).to_be_visible(timeout=60_000)
+        shot(page, "models")
+        assert not page.get_by_text("Traceback").count()
+        browser.close()
+
+    for name in ("home", "train", "predict", "embeddings", "lesson", "models"):
+        assert (shots / f"{name}.png").stat().st_size > 10_000
+    target = os.environ.get("SCREENSHOTS_DIR")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        for png in shots.glob("*.png"):
+            shutil.copy(png, Path(target) / png.name)
