@@ -32,7 +32,8 @@ def home() -> None:
         (st.success if status["glove"]["found"] else st.warning)(status["glove"]["message"])
     with right:
         st.subheader("Device")
-        st.info(ui.device_text())
+        # Filled last: the first check imports Keras (seconds); the rest of the page comes first.
+        device_box = st.empty()
 
     st.subheader("Saved models")
     if status["models"]:
@@ -67,6 +68,7 @@ def home() -> None:
     cols[1].page_link("pages/predict.py", label="**Predict**: type a sentence, every model answers", icon=":material/chat:")
     cols[2].page_link("pages/embeddings.py", label="**Embeddings**: t-SNE maps, learned vs GloVe", icon=":material/scatter_plot:")
     cols[3].page_link("pages/lesson.py", label="**How text becomes numbers**", icon=":material/pin:")
+    device_box.info(ui.device_text())
 
 
 pages = [

@@ -173,3 +173,17 @@ def test_compare_and_predict_table_cover_every_model():
     assert len(table) == 2 and {"a: label", "b: label", "a: P(positive)"} <= set(table[0])
     with pytest.raises(ValueError, match="No texts"):
         predict_table([first], ["", " "])
+
+
+def test_a_model_that_keeps_the_end_reads_the_last_words():
+    from sentiment_core.inference import Predictor
+    from sentiment_core.training import train
+
+    config = SMALL.replace(keep="end", seq_len=6)
+    predictor = Predictor.from_trained(train(make_dataset(120, seed=1), make_dataset(40, seed=2), None, config,
+                                             TrainConfig(epochs=1, batch_size=16)))
+    text = "awful " * 10 + "the movie was great and wonderful"
+    words = [w["token"] for w in predictor.explain(text)]
+    assert words == ["the", "movie", "was", "great", "and", "wonderful"]
+    assert "last 6 of 16 words" in predictor.predict(text)[0].note
+    np.testing.assert_array_equal(predictor.encode([text])[0], predictor.vocabulary.encode_tokens(words))

@@ -74,6 +74,7 @@ def test_train_predict_and_every_page_in_chromium(server, tmp_path):
         page.goto(server)
         expect(page.get_by_text("Sentiment Lab").first).to_be_visible(timeout=90_000)
         expect(page.get_by_text("IMDB found")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("Keras backend")).to_be_visible(timeout=120_000)
         shot(page, "home")
 
         # One click from the home page to a first trained model.
