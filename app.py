@@ -64,10 +64,15 @@ def home() -> None:
 
     st.subheader("What you can do here")
     cols = st.columns(4)
-    cols[0].page_link("pages/train.py", label="**Train** models on IMDB or your own CSV, with live curves", icon=":material/model_training:")
-    cols[1].page_link("pages/predict.py", label="**Predict**: type a sentence, every model answers", icon=":material/chat:")
-    cols[2].page_link("pages/embeddings.py", label="**Embeddings**: t-SNE maps, learned vs GloVe", icon=":material/scatter_plot:")
-    cols[3].page_link("pages/lesson.py", label="**How text becomes numbers**", icon=":material/pin:")
+    links = [
+        ("pages/train.py", "Train", ":material/model_training:", "Models on IMDB or your own CSV, with live curves."),
+        ("pages/predict.py", "Predict", ":material/chat:", "Type a sentence; every model answers as you type."),
+        ("pages/embeddings.py", "Embeddings", ":material/scatter_plot:", "t-SNE maps of learned vectors beside GloVe."),
+        ("pages/lesson.py", "How text becomes numbers", ":material/pin:", "Tokens, ids, one-hot, hashing, embeddings."),
+    ]
+    for column, (page, label, icon, caption) in zip(cols, links):
+        column.page_link(page, label=f"**{label}**", icon=icon)
+        column.caption(caption)
     device_box.info(ui.device_text())
 
 
