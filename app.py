@@ -47,10 +47,7 @@ def home() -> None:
     label = "Train a first model: fastText on 2,000 IMDB reviews (about 30 s)"
     if st.button(label, type="primary", disabled=busy, key="quick_train"):
         model_config, train_config = default_configs("fasttext")
-        name = QUICK_NAME
-        n = 2
-        while ui.store().exists(name):
-            name, n = f"{QUICK_NAME}-{n}", n + 1
+        name = ui.store().free_name(QUICK_NAME)
         try:
             ui.runner().start(
                 TrainingRequest(name, model_config, train_config, ui.runner().imdb_loader(2000, 1000), "IMDB 2,000 train / 1,000 test")

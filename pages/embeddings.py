@@ -10,9 +10,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pages import ui
+from sentiment_core import paths
 from sentiment_core.projection import (
     MAX_WORDS,
-    MIN_WORDS,
     check_projection,
     embedding_maps,
     estimate_projection_seconds,
@@ -100,7 +100,7 @@ if model_name != GLOVE_ONLY:
         st.error(f"Could not load {model_name!r}: {error}")
         st.stop()
 saved_at = predictor.manifest.get("saved_at", "") if predictor is not None else ""
-key = (str(ui.paths.models_dir()), model_name, saved_at, n_words, method, perplexity if method == "tsne" else 0,
+key = (str(paths.models_dir()), model_name, saved_at, n_words, method, perplexity if method == "tsne" else 0,
        iterations if method == "tsne" else 0)
 try:
     maps = cached_maps(key, lambda progress: embedding_maps(predictor, glove, n_words, method, perplexity, iterations,

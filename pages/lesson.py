@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -63,7 +65,7 @@ st.code(lesson.cleaned or "(nothing left)", language=None)
 st.subheader("2. Look each token up in the vocabulary")
 st.caption(f"{lesson.vocabulary_size:,} ids from {lesson.vocabulary_source}: 0 = padding, 1 = unknown (red).")
 st.html("<div class='token-row'>" + "".join(
-    f"<span class='{'unk' if i == 1 else ''}'>{ui.html.escape(t)}<small>{i}</small></span>"
+    f"<span class='{'unk' if i == 1 else ''}'>{html.escape(t)}<small>{i}</small></span>"
     for t, i in zip(lesson.tokens, lesson.ids)) + "</div>")
 
 st.subheader("3. Pad or cut to a fixed length")

@@ -20,6 +20,13 @@ job = runner.job
 current = job.snapshot() if job is not None else None
 busy = current is not None and current.running
 
+@st.cache_data(max_entries=4, show_spinner="Reading the file ...")
+def read_upload(raw: bytes, name: str):
+    """Parse and split an upload once, not on every rerun of the page."""
+    own = load_table(raw, name)
+    return own, train_val_test_split(own, seed=42)
+
+
 TRAIN_SIZES = [200, 500, 1000, 2000, 5000, 10000, 22500]
 TEST_SIZES = [200, 500, 1000, 2500, 5000, 25000]
 
@@ -48,8 +55,7 @@ with settings:
         )
         if upload is not None:
             try:
-                own = load_table(upload.getvalue(), upload.name)
-                train_set, val_set, test_set = train_val_test_split(own, seed=42)
+                own, (train_set, val_set, test_set) = read_upload(upload.getvalue(), upload.name)
             except (DataError, ValueError) as error:
                 st.error(str(error))
             else:

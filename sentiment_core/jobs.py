@@ -149,7 +149,7 @@ class TrainingJob:
                 self._finish("stopped", "Stopped before the first epoch finished: nothing to save.", trained.metrics)
                 return
             self._set("saving", "Saving the model ...")
-            name = self._free_name(request.name)
+            name = self.store.free_name(request.name)
             self.store.save(name, trained)
             with self._lock:
                 self.saved_as = name
@@ -172,13 +172,6 @@ class TrainingJob:
             self.state, self.message = state, message
             self.metrics, self.error = metrics, error
             self.finished_at = time.time()
-
-    def _free_name(self, name: str) -> str:
-        candidate, n = name, 2
-        while self.store.exists(candidate):
-            candidate = validate_name(f"{name[:60]}-{n}")
-            n += 1
-        return candidate
 
     def _on_progress(self, event) -> None:
         with self._lock:

@@ -67,6 +67,14 @@ class ModelStore:
     def exists(self, name: str) -> bool:
         return (self.path(name) / MANIFEST).is_file()
 
+    def free_name(self, name: str) -> str:
+        """``name``, or ``name-2``, ``name-3`` ... : the first one no saved model uses."""
+        candidate, n = validate_name(name), 2
+        while self.exists(candidate):
+            candidate = validate_name(f"{name[:60]}-{n}")
+            n += 1
+        return candidate
+
     def save(self, name: str, trained, overwrite: bool = False) -> Path:
         """Write ``trained`` (a TrainedModel) under ``name``; atomic, never half-written."""
         target = self.path(name)
