@@ -1,7 +1,7 @@
 """IMDB quality benchmark: every variant with its defaults, plus a TF-IDF baseline, one run.
 
-Trains on the official train set less a seeded, stratified 10% validation split (which picks
-the best epoch), and reports on the official 25,000-review test set. Prints per variant: test
+Trains on the official train set less a seeded, stratified 10% validation split of whole movies
+(no movie on both sides, as in IMDB's own train/test; it picks the best epoch), and reports on the official 25,000-review test set. Prints per variant: test
 accuracy, seconds per epoch, training throughput and single-sentence latency.
 
     SENTIMENT_DATA_DIR=../shared/data python benchmarks/imdb_quality.py --update-readme
@@ -76,6 +76,7 @@ def run_variant(variant, train, val, test, glove) -> dict:
         "seconds_per_epoch": m["seconds_per_epoch"],
         "train_seconds": m["train_seconds"],
         "reviews_per_s": m["reviews_per_s"],
+        "split": {"train": len(train), "validation": len(val), "test": len(test), "by_movie": val.groups is not None},
         "latency_ms": latency_ms(Predictor.from_trained(trained)),
         "glove_coverage": (m["glove_coverage"] or {}).get("fraction"),
         "model_config": model_config.to_dict(),
@@ -90,29 +91,41 @@ def write_readme(results: dict) -> None:
     if BEGIN not in text:
         raise SystemExit(f"README.md has no {BEGIN} marker")
     rows = [
-        "| model | test accuracy | target | best epoch / run / cap | s per epoch | reviews/s (train) | 1-sentence latency |",
-        "|---|---|---|---|---|---|---|",
+        "| model | test accuracy | target | validation accuracy | best epoch / run / cap | s per epoch | reviews/s (train) | 1-sentence latency |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in results["variants"]:
         target = TARGETS.get(r["variant"])
         rows.append(
-            f"| `{r['variant']}` | {r['test_accuracy']:.2%} | {f'≥ {target:.1%}' if target else '—'} "
+            f"| `{r['variant']}` | {r['test_accuracy']:.2%} | {f'≥ {target:.1%}' if target else '—'} | {r['val_accuracy']:.2%} "
             f"| {r['best_epoch']} / {r['epochs_run']} / {r['train_config']['epochs']} | {r['seconds_per_epoch']:.0f} | {r['reviews_per_s']:.0f} "
             f"| {r['latency_ms']:.1f} ms |"
         )
     b = results.get("baseline")
     if b:
-        rows.append(f"| TF-IDF 1-2-gram + logistic regression (baseline) | {b['test_accuracy']:.2%} | — | — | {b['seconds']:.0f} s in all | — | — |")
+        rows.append(f"| TF-IDF 1-2-gram + logistic regression (baseline) | {b['test_accuracy']:.2%} | — | — | — | {b['seconds']:.0f} s in all | — | — |")
     env = results["environment"]
     caption = (
         f"\nMeasured by `benchmarks/imdb_quality.py` on {env['date']}: {env['device']}, Keras backend "
         f"{env['backend']}; each row is the latest run of that variant with the settings it shows (cap = "
-        "most epochs; early stopping after one epoch without gain). Train 22,500 / validation 2,500 (seed 42) / "
-        "official test 25,000; vocabulary 5,000, length 500, embedding 50.\n"
+        "most epochs; early stopping after one epoch without gain). "
+        f"{_split_text(results)}; vocabulary 5,000, length 500, embedding 50.\n"
     )
     block = f"{BEGIN}\n" + "\n".join(rows) + "\n" + caption + END
     start, end = text.index(BEGIN), text.index(END) + len(END)
     readme.write_text(text[:start] + block + text[end:])
+
+
+def _split_text(results: dict) -> str:
+    splits = {json.dumps(r.get("split"), sort_keys=True) for r in results["variants"]}
+    if len(splits) != 1 or None in (r.get("split") for r in results["variants"]):
+        return "Rows were measured with different splits; see results/imdb_quality.json"
+    split = results["variants"][0]["split"]
+    how = "whole movies, none also in training" if split["by_movie"] else "random reviews"
+    return (
+        f"Train {split['train']:,} / validation {split['validation']:,} ({how}, seed 42) / "
+        f"official test {split['test']:,}"
+    )
 
 
 def main() -> None:

@@ -24,6 +24,34 @@ def test_reads_an_archive_in_the_original_layout(tmp_path):
     assert "great" in positive
 
 
+def test_movie_urls_become_groups(tmp_path):
+    # Line i of urls_pos.txt is the movie of review i: reviews 0 and 1 share tt01, review 2 is tt02.
+    urls = b"http://www.imdb.com/title/tt01/usercomments\n" * 2 + b"http://www.imdb.com/title/tt02/usercomments\n"
+    members = [(f"aclImdb/{split}/urls_{polarity}.txt", urls) for split in ("train", "test") for polarity in ("pos", "neg")]
+    write_imdb_archive(tmp_path / "aclImdb_v1.tar.gz", per_class=3, extra_members=members)
+    imdb = load_imdb(tmp_path, download=False)
+    by_id = dict(zip(imdb.train.ids.tolist(), imdb.train.groups.tolist()))
+    assert by_id == {0: "tt01", 1: "tt01", 2: "tt02"}
+    # Without url lists (or with short ones) there are no groups, and splits are plain.
+    (tmp_path / "other").mkdir()
+    write_imdb_archive(tmp_path / "other" / "aclImdb_v1.tar.gz", per_class=3, extra_members=[("aclImdb/train/urls_pos.txt", b"tt9\n")])
+    assert load_imdb(tmp_path / "other", download=False).train.groups is None
+
+
+def test_grouped_split_keeps_each_movie_on_one_side():
+    data = make_dataset(600)
+    data.groups = np.array([f"movie{i // 6}" for i in range(600)])  # 100 movies, 6 reviews each
+    rest, held = stratified_split(data, 0.1, seed=5)
+    assert not set(rest.groups) & set(held.groups)
+    assert 30 <= len(held) <= 90 and len(rest) + len(held) == 600
+    assert abs(held.class_counts()["positive"] - held.class_counts()["negative"]) <= 12
+    assert stratified_split(data, 0.1, seed=5)[1].texts == held.texts
+    # A subset is exact, and a plain split ignores the groups when asked to.
+    assert len(stratified_subset(data, 50, seed=1)) == 50
+    _, plain = stratified_split(data, 0.1, seed=5, by_group=False)
+    assert len(plain) == 60
+
+
 def test_reads_an_unpacked_folder(tmp_path):
     for split in ("train", "test"):
         for polarity, rating in (("pos", 8), ("neg", 3)):
