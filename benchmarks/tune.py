@@ -75,6 +75,7 @@ def main() -> None:
             "val_accuracy": m["val_accuracy"], "val_loss": m["val_loss"], "best_epoch": m["best_epoch"],
             "epochs_run": m["epochs_run"], "seconds_per_epoch": m["seconds_per_epoch"],
             "val_history": trained.history["val_accuracy"],
+            "validation": {"size": len(val), "by_movie": val.groups is not None},
         }
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         with RESULTS.open("a") as f:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
-
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -19,6 +16,7 @@ from sentiment_core.projection import (
     neighbours,
     projector_files,
 )
+from sentiment_core.tasks import BackgroundTask, ResultCache
 
 ui.setup_page()
 st.title("Word embeddings")
@@ -54,42 +52,24 @@ except ValueError as error:
 
 
 @st.cache_resource(max_entries=1)
-def projection_cache() -> dict:
-    """Finished maps for the whole server, newest last; bounded to 12 entries."""
-    return {}
+def projection_cache() -> ResultCache:
+    """Finished maps for the whole server, at most 12."""
+    return ResultCache(max_entries=12)
 
 
 def cached_maps(key, compute):
-    cache = projection_cache()
-    if key in cache:
-        cache[key] = cache.pop(key)  # most recently used goes last
-        return cache[key]
-    # Compute on a worker thread so this page can show progress while it runs.
-    box: dict = {"step": "Starting ...", "fraction": 0.0}
-
-    def work():
-        try:
-            box["result"] = compute(lambda step, fraction: box.update(step=step, fraction=fraction))
-        except Exception as error:  # noqa: BLE001 - shown to the user below
-            box["error"] = error
-
-    estimate = sum(estimate_projection_seconds(n_words, method, iterations) for _ in range(2))
-    worker = threading.Thread(target=work, daemon=True)
-    started = time.perf_counter()
-    worker.start()
-    bar = st.progress(0.0, text="Starting ...")
-    while worker.is_alive():
-        elapsed = time.perf_counter() - started
-        share = max(box["fraction"], min(elapsed / max(estimate, 0.1), 0.95))
-        bar.progress(min(share, 0.99), text=f"{box['step']} {ui.duration(elapsed)} of about {ui.duration(estimate)}")
-        worker.join(0.25)
-    bar.empty()
-    if "error" in box:
-        raise box["error"]
-    cache[key] = box["result"]
-    while len(cache) > 12:
-        cache.pop(next(iter(cache)))
-    return box["result"]
+    maps = projection_cache().get(key)
+    if maps is None:
+        # Computed on a worker thread, so this page can draw progress while it runs.
+        estimate = 2 * estimate_projection_seconds(n_words, method, iterations)
+        task = BackgroundTask(compute, estimate_s=estimate).start()
+        bar = st.progress(0.0, text="Starting ...")
+        while not task.wait(0.25):
+            now = task.snapshot()
+            bar.progress(now.fraction, text=f"{now.step} {ui.duration(now.elapsed_s)} of about {ui.duration(estimate)}")
+        bar.empty()
+        maps = projection_cache().put(key, task.result())
+    return maps
 
 
 predictor = None

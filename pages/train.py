@@ -106,11 +106,17 @@ with settings:
         learning_rate = c.select_slider("Learning rate (Adam)", rates, train_config.learning_rate, key=f"lr-{k}")
         patience = a.number_input("Early stopping patience (0 = off)", 0, 5, train_config.early_stopping_patience, 1, key=f"pat-{k}")
         seed = b.number_input("Random seed", 0, 10_000, train_config.seed, 1, key=f"seed-{k}")
+        averaging = c.select_slider(
+            "Weight averaging", sorted({0.0, 0.9, 0.99, 0.995, 0.999, train_config.weight_averaging}),
+            train_config.weight_averaging, key=f"ema-{k}",
+            help="Momentum of a moving average of the weights, copied into the model after every epoch (0 = off). "
+                 "Averaged weights are less noisy than the last step's.",
+        )
     try:
         model_config = model_config.replace(**changes)
         train_config = train_config.replace(
             epochs=int(epochs), batch_size=int(batch_size), learning_rate=float(learning_rate),
-            early_stopping_patience=int(patience), seed=int(seed),
+            early_stopping_patience=int(patience), weight_averaging=float(averaging), seed=int(seed),
         )
         config_error = None
     except ValueError as error:

@@ -29,9 +29,10 @@ def _parser() -> argparse.ArgumentParser:
     for flag, kind in [
         ("--epochs", int), ("--batch-size", int), ("--learning-rate", float), ("--vocab-size", int), ("--seq-len", int),
         ("--embedding-dim", int), ("--filters", int), ("--hidden-units", int), ("--dropout", float),
-        ("--embedding-dropout", float), ("--patience", int), ("--seed", int),
+        ("--embedding-dropout", float), ("--patience", int), ("--weight-averaging", float), ("--seed", int),
     ]:
         train.add_argument(flag, type=kind)
+    train.add_argument("--keep", choices=("start", "end"), help="which words of a review longer than --seq-len are read")
     train.add_argument("--kernel-sizes", type=lambda s: tuple(int(k) for k in s.split(",")), help="e.g. 3,4,5")
     train.add_argument("--glove", help="a glove.*.txt file instead of the packaged glove.6B.50d")
     train.add_argument("--overwrite", action="store_true", help="replace a saved model of the same name")
@@ -96,13 +97,13 @@ def cmd_train(args) -> int:
         k: v for k, v in {
             "vocab_size": args.vocab_size, "seq_len": args.seq_len, "embedding_dim": args.embedding_dim,
             "filters": args.filters, "hidden_units": args.hidden_units, "dropout": args.dropout,
-            "embedding_dropout": args.embedding_dropout, "kernel_sizes": args.kernel_sizes,
+            "embedding_dropout": args.embedding_dropout, "kernel_sizes": args.kernel_sizes, "keep": args.keep,
         }.items() if v is not None
     }
     train_changes = {
         k: v for k, v in {
             "epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
-            "early_stopping_patience": args.patience, "seed": args.seed,
+            "early_stopping_patience": args.patience, "weight_averaging": args.weight_averaging, "seed": args.seed,
         }.items() if v is not None
     }
     model_config, train_config = model_config.replace(**model_changes), train_config.replace(**train_changes)

@@ -166,13 +166,13 @@ def train(
         matrix, coverage = glove.embedding_matrix(vocabulary, seed=train_config.seed)
         matrix = _pad_rows(matrix, model_config.vocab_size)
 
+    batches = int(np.ceil(len(x_train) / train_config.batch_size))
     model = build_model(model_config, matrix)
     model.compile(
-        optimizer=_optimizer(train_config),
+        optimizer=_optimizer(train_config, batches),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
-    batches = int(np.ceil(len(x_train) / train_config.batch_size))
     callback = TrainingCallback(
         progress, should_stop, train_config.epochs, batches, train_config.batch_size, train_config.early_stopping_patience,
         len(x_train),
@@ -261,14 +261,19 @@ def predict_in_batches(model, x: np.ndarray, batch_size: int = 256) -> np.ndarra
     return np.concatenate(chunks).astype(np.float32)
 
 
-def _optimizer(config: TrainConfig):
+def _optimizer(config: TrainConfig, steps_per_epoch: int):
     classes = {
         "adam": keras.optimizers.Adam,
         "sgd": keras.optimizers.SGD,
         "rmsprop": keras.optimizers.RMSprop,
         "adagrad": keras.optimizers.Adagrad,
     }
-    return classes[config.optimizer](learning_rate=config.learning_rate)
+    options = {"learning_rate": config.learning_rate}
+    if config.weight_averaging:
+        # Keras keeps the moving average; overwriting the model with it on the last step of each
+        # epoch means validation scores (and the best epoch keeps) the averaged weights.
+        options.update(use_ema=True, ema_momentum=config.weight_averaging, ema_overwrite_frequency=steps_per_epoch)
+    return classes[config.optimizer](**options)
 
 
 def _pad_rows(matrix: np.ndarray, rows: int) -> np.ndarray:

@@ -89,3 +89,29 @@ def test_bad_data_is_rejected_with_a_message():
         train(one_class, val_set, test_set, CONFIG, FAST)
     with pytest.raises(ValueError, match="Class names differ"):
         train(train_set, make_dataset(10, 5, ("a", "b")), None, CONFIG, FAST)
+
+
+def test_weight_averaging_puts_the_average_into_the_model_each_epoch():
+    import keras
+
+    from sentiment_core.training import _optimizer
+
+    def weight_change(train_config, samples=40):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+        before = model.get_weights()[0].copy()
+        model.compile(optimizer=_optimizer(train_config, steps_per_epoch=5), loss="sparse_categorical_crossentropy")
+        x = np.random.default_rng(0).normal(size=(samples, 4)).astype("float32")
+        model.fit(x, (x[:, 0] > 0).astype("int32"), batch_size=8, epochs=1, shuffle=False, verbose=0)
+        return np.abs(model.get_weights()[0] - before).mean()
+
+    plain = weight_change(TrainConfig(learning_rate=0.05))  # 5 steps
+    first_step = weight_change(TrainConfig(learning_rate=0.05), samples=8)
+    # Keras starts the average at the first step's weights; with a momentum of 0.999 the next 4
+    # steps barely move it. After the epoch the model holds that average, not the last step's.
+    averaged = weight_change(TrainConfig(learning_rate=0.05, weight_averaging=0.999))
+    assert plain > 2 * first_step and averaged == pytest.approx(first_step, rel=0.05)
+    trained = train(*splits(), CONFIG, FAST.replace(weight_averaging=0.9))
+    assert trained.metrics["val_accuracy"] >= 0.9
+    with pytest.raises(ValueError, match="weight_averaging"):
+        TrainConfig(weight_averaging=1.0)
