@@ -147,9 +147,9 @@ _DEFAULTS: dict[str, tuple[dict, dict]] = {
     "dense": ({"embedding_dropout": 0.5, "dropout": 0.5}, {"epochs": 6}),
     "cnn": ({"kernel_sizes": (5,), "embedding_dropout": 0.2}, {"epochs": 4}),
     "multicnn": ({"embedding_dropout": 0.2}, {"epochs": 6}),
-    "glove-static": ({}, {"epochs": 8}),
+    "glove-static": ({}, {"epochs": 15}),
     "glove-tuned": ({"embedding_dropout": 0.2, "keep": "end"}, {"epochs": 8}),
-    "multichannel": ({"embedding_dropout": 0.2}, {"epochs": 4}),
+    "multichannel": ({"embedding_dropout": 0.2}, {"epochs": 8}),
     "fasttext": ({"dropout": 0.0}, {"learning_rate": 5e-3, "epochs": 6}),
     "bilstm": ({"dropout": 0.5}, {"epochs": 3}),
 }

@@ -308,8 +308,8 @@ def _summary(metrics: dict) -> str:
 # Training throughput in reviews per second at length 500 on a 2-core CPU, from
 # benchmarks/imdb_quality.py (rounded). Only used to tell a user roughly how long to wait.
 _CPU_REVIEWS_PER_S = {
-    "dense": 650, "cnn": 900, "multicnn": 550, "glove-static": 700, "glove-tuned": 550,
-    "multichannel": 300, "fasttext": 1800, "bilstm": 60,
+    "dense": 590, "cnn": 870, "multicnn": 470, "glove-static": 560, "glove-tuned": 490,
+    "multichannel": 310, "fasttext": 1550, "bilstm": 180,
 }
 
 
