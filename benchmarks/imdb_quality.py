@@ -1,8 +1,9 @@
 """IMDB quality benchmark: every variant with its defaults, plus a TF-IDF baseline, one run.
 
 Trains on the official train set less a seeded, stratified 10% validation split of whole movies
-(no movie on both sides, as in IMDB's own train/test; it picks the best epoch), and reports on the official 25,000-review test set. Prints per variant: test
-accuracy, seconds per epoch, training throughput and single-sentence latency.
+(no movie on both sides, as in IMDB's own train/test; it picks the best epoch), and reports on
+the official 25,000-review test set. Prints per variant: test accuracy, seconds per epoch,
+training throughput and single-sentence latency.
 
     SENTIMENT_DATA_DIR=../shared/data python benchmarks/imdb_quality.py --update-readme
 
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sentiment_core.config import VARIANTS, default_configs  # noqa: E402
-from sentiment_core.data import load_imdb, stratified_split  # noqa: E402
+from sentiment_core.data import imdb_splits, load_imdb  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "imdb_quality.json"
 TARGETS = {"dense": 0.86, "cnn": 0.87, "multicnn": 0.885, "glove-tuned": 0.885, "fasttext": 0.885}
@@ -142,7 +143,7 @@ def main() -> None:
         from sentiment_core.glove import load_glove
 
         imdb = load_imdb(download=True)
-        train, val = stratified_split(imdb.train, 0.1, seed=42)
+        train, val, _ = imdb_splits(imdb, seed=42)
         info = runtime.device_info()
         results["environment"] = {
             "date": time.strftime("%Y-%m-%d"), "device": f"{info['device']} ({info['name']})",

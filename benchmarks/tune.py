@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sentiment_core.config import VARIANTS, ModelConfig, TrainConfig, default_configs  # noqa: E402
-from sentiment_core.data import load_imdb, stratified_split  # noqa: E402
+from sentiment_core.data import imdb_splits, load_imdb  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "tune.jsonl"
 
@@ -57,7 +57,7 @@ def main() -> None:
     from sentiment_core.training import train as train_model
 
     imdb = load_imdb()
-    train, val = stratified_split(imdb.train, 0.1, seed=42)
+    train, val, _ = imdb_splits(imdb, seed=42)  # the test set is never looked at
     glove = load_glove()
     for candidate in args.candidates:
         model_changes, train_changes = parse_candidate(candidate)

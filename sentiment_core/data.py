@@ -524,9 +524,8 @@ def stratified_split(data: Dataset, fraction: float, seed: int = 42, by_group: b
     """Split off about ``fraction`` of ``data`` with the class balance kept: ``(rest, split_off)``.
 
     When the data knows its groups (IMDB: the movie each review is about) and ``by_group`` is
-    on, every group lands wholly on one side, as IMDB's own train and test share no movie. A
-    validation split that shares movies with training rewards memorising cast and title words
-    and scores about a point higher than the test set does; a grouped one tracks the test set.
+    on, every group lands wholly on one side, as IMDB's own train and test share no movie, so
+    a validation score cannot come from remembering a film's cast and title words.
     """
     from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
