@@ -11,6 +11,7 @@ from sentiment_core.config import VARIANT_DESCRIPTIONS, VARIANTS, default_config
 from sentiment_core.data import DataError, imdb_status, load_table, train_val_test_split
 from sentiment_core.jobs import TrainingRequest
 from sentiment_core.store import validate_name
+from sentiment_core.text import KEEP_CHOICES
 from sentiment_core.training import estimate_seconds
 
 ui.setup_page()
@@ -97,7 +98,8 @@ with settings:
         changes["embedding_dropout"] = float(
             c.slider("Embedding dropout", 0.0, 0.8, float(model_config.embedding_dropout), 0.05, key=f"edrop-{k}")
         )
-        changes["keep"] = b.radio("Long reviews: read the", ["start", "end"], index=["start", "end"].index(model_config.keep),
+        changes["keep"] = b.radio("Long reviews: read the", list(KEEP_CHOICES), index=KEEP_CHOICES.index(model_config.keep),
+                                  format_func=lambda keep: "start + end" if keep == "both" else keep,
                                   horizontal=True, key=f"keep-{k}")
         a, b, c = st.columns(3)
         epochs = a.number_input("Epochs (most)", 1, 20, train_config.epochs, 1, key=f"epochs-{k}")

@@ -66,8 +66,8 @@ class ModelConfig(_DictConfig):
     embedding_dropout: float = 0.0
     # "max": max-over-time pooling (Kim); "flatten": the seed's cnn, which keeps every position.
     pooling: str = "max"
-    # Which words of a review longer than seq_len are read: "start" (the seed) or "end", where
-    # reviews often give their verdict.
+    # Which words of a review longer than seq_len are read: "start" (the seed), "end", where
+    # reviews often give their verdict, or "both" (the first quarter and the last three quarters).
     keep: str = "start"
     lstm_units: int = 64
     bigram_buckets: int = 100_000
@@ -99,12 +99,19 @@ class ModelConfig(_DictConfig):
                 raise ValueError(f"{name} must be in [0, 1); got {value}.")
         if self.pooling not in ("max", "flatten"):
             raise ValueError(f"pooling must be 'max' or 'flatten'; got {self.pooling!r}.")
-        if self.keep not in ("start", "end"):
-            raise ValueError(f"keep must be 'start' or 'end' (which words of a long text are read); got {self.keep!r}.")
+        if self.keep not in ("start", "end", "both"):
+            raise ValueError(
+                f"keep must be 'start', 'end' or 'both' (which words of a long text are read); got {self.keep!r}."
+            )
 
     @property
     def uses_glove(self) -> bool:
         return self.variant in GLOVE_VARIANTS
+
+    @property
+    def ignores_padding(self) -> bool:
+        """True when padding never changes an answer (the model masks it), so any length will do."""
+        return self.variant in ("fasttext", "bilstm")
 
     @property
     def min_length(self) -> int:

@@ -13,10 +13,12 @@ from typing import Sequence
 import numpy as np
 
 from .config import ModelConfig
-from .text import PAD, UNK, Vocabulary, keep_window, pad_sequences, tokenize
+from .text import PAD, UNK, Vocabulary, head_length, keep_window, pad_sequences, tokenize
 
 MAX_CHARS = 1_000_000
 BATCH_SIZE = 256
+# Masked models pad short texts to a power of two no shorter than this (see Predictor.encode).
+SHORTEST_PADDING = 16
 
 
 @dataclass
@@ -71,9 +73,18 @@ class Predictor:
         return texts
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Word ids padded (or cut) to the model's length, never shorter than its widest kernel."""
+        """Word ids padded (or cut) to the model's length, never shorter than its widest kernel.
+
+        Models that mask padding (bilstm, fasttext) answer the same at any length, and an LSTM's
+        cost grows with it, so short texts are padded only to the next power of two (at least
+        16): a sentence costs a few steps instead of 500, and only a handful of shapes compile.
+        """
+        ids = [self.vocabulary.encode(t) for t in texts]
         length = max(self.model_config.seq_len, self.model_config.min_length)
-        return pad_sequences([self.vocabulary.encode(t) for t in texts], length, keep=self.model_config.keep)
+        if self.model_config.ignores_padding and self.model.input_shape[-1] is None:  # older saves are fixed
+            longest = max((len(row) for row in ids), default=0)
+            length = min(length, max(SHORTEST_PADDING, 1 << max(longest - 1, 0).bit_length()))
+        return pad_sequences(ids, length, keep=self.model_config.keep)
 
     def _run(self, x: np.ndarray) -> np.ndarray:
         from .training import predict_in_batches
@@ -105,8 +116,8 @@ class Predictor:
             elif len(unknown) == len(tokens):
                 note = "None of these words is in the model's vocabulary: the prediction says little."
             elif len(tokens) > self.model_config.seq_len:
-                which = "first" if self.model_config.keep == "start" else "last"
-                note = f"Only the {which} {self.model_config.seq_len} of {len(tokens)} words were read."
+                read = truncation_note(self.model_config.seq_len, self.model_config.keep)
+                note = f"Only {read} of {len(tokens)} words were read."
             results.append(
                 Prediction(
                     text=text,
@@ -178,3 +189,13 @@ def predict_table(predictors: Sequence[Predictor], texts: Sequence[str]) -> list
             for name, p in zip(predictor.class_names, probs):
                 row[f"{predictor.name}: P({name})"] = round(float(p), 4)
     return rows
+
+
+def truncation_note(seq_len: int, keep: str) -> str:
+    """Which words of a long text a model reads, in words: "the first 500", "the last 500"..."""
+    if keep == "start":
+        return f"the first {seq_len}"
+    if keep == "end":
+        return f"the last {seq_len}"
+    head = head_length(seq_len)
+    return f"the first {head} and the last {seq_len - head}"

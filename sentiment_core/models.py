@@ -87,7 +87,10 @@ def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None)
 
 
 def _inputs(config: ModelConfig) -> keras.KerasTensor:
-    return keras.Input(shape=(config.seq_len,), dtype="int32", name="word_ids")
+    # Models that mask padding accept any length, so prediction can pad a sentence to 16 ids
+    # instead of seq_len (Predictor.encode); training still pads every batch to seq_len.
+    length = None if config.ignores_padding else config.seq_len
+    return keras.Input(shape=(length,), dtype="int32", name="word_ids")
 
 
 def _embed(word_ids, config: ModelConfig, name: str = "embedding", trainable: bool = True, mask_zero: bool = False):

@@ -5,7 +5,7 @@ import pytest
 
 from sentiment_core import store as store_module
 from sentiment_core.config import ModelConfig, TrainConfig
-from sentiment_core.inference import Predictor
+from sentiment_core.inference import Predictor, truncation_note
 from sentiment_core.store import ModelStore, validate_name
 from sentiment_core.training import train
 from tests.conftest import make_dataset
@@ -111,6 +111,35 @@ def test_odd_inputs_get_an_answer(trained, text):
         assert result.unknown == ["zzqx", "qqzy"] and "vocabulary" in result.note
     if len(text) > 100_000:
         assert result.truncated and "first 30" in result.note
+
+
+@pytest.mark.parametrize("variant", ["bilstm", "fasttext"])
+def test_masked_models_read_short_texts_short_with_the_same_answer(tmp_path, variant):
+    import keras
+
+    from sentiment_core.models import build_model
+    from sentiment_core.text import Vocabulary, pad_sequences
+
+    config = ModelConfig(variant=variant, vocab_size=60, seq_len=40, embedding_dim=8, lstm_units=4)
+    vocabulary = Vocabulary(size=60).fit(make_dataset(50, 1).texts)
+    build_model(config).save(tmp_path / "model.keras")  # the any-length input survives saving
+    model = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    predictor = Predictor(model, vocabulary, config, ("negative", "positive"))
+    texts = SENTENCES + [" ".join(make_dataset(5, 2).texts)]  # three short texts, one longer than 40 words
+    assert predictor.encode(SENTENCES).shape == (3, 16)
+    assert predictor.encode(texts[-1:]).shape == (1, 40)
+    assert predictor.encode(["great " * 17]).shape == (1, 32)
+    for text in texts:
+        full_length = pad_sequences([vocabulary.encode(text)], 40)
+        np.testing.assert_allclose(
+            predictor.predict_proba(text), predictor.model.predict_on_batch(full_length), rtol=1e-5, atol=1e-6
+        )
+
+
+def test_truncation_note_names_the_words_read():
+    assert truncation_note(500, "start") == "the first 500"
+    assert truncation_note(500, "end") == "the last 500"
+    assert truncation_note(500, "both") == "the first 125 and the last 375"
 
 
 def test_empty_and_wrong_inputs_get_a_message(trained):

@@ -61,6 +61,14 @@ def test_pad_sequences_can_keep_the_end_of_long_texts():
         pad_sequences([[1]], 3, keep="middle")
 
 
+def test_pad_sequences_can_keep_both_ends_of_long_texts():
+    # length 8: the first quarter (2 ids) and the last three quarters (6 ids); the middle goes.
+    long = list(range(1, 13))
+    out = pad_sequences([[5, 6], long], 8, keep="both")
+    assert out.tolist() == [[5, 6, 0, 0, 0, 0, 0, 0], [1, 2, 7, 8, 9, 10, 11, 12]]
+    assert pad_sequences([long[:8]], 8, keep="both").tolist() == [long[:8]]
+
+
 def test_encode_batch_shape():
     vocab = Vocabulary(size=20).fit(["a b c d"])
     assert vocab.encode_batch(["a b", "", "d " * 50], 7).shape == (3, 7)
