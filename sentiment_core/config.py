@@ -153,7 +153,7 @@ class TrainConfig(_DictConfig):
 _DEFAULTS: dict[str, tuple[dict, dict]] = {
     "dense": ({"embedding_dropout": 0.5, "dropout": 0.5}, {"epochs": 6}),
     "cnn": ({"kernel_sizes": (5,), "embedding_dropout": 0.2}, {"epochs": 4}),
-    "multicnn": ({"embedding_dropout": 0.2}, {"epochs": 6}),
+    "multicnn": ({"embedding_dropout": 0.2, "filters": 200}, {"epochs": 6}),
     "glove-static": ({}, {"epochs": 15}),
     "glove-tuned": ({"embedding_dropout": 0.2, "keep": "end"}, {"epochs": 8}),
     "multichannel": ({"embedding_dropout": 0.2}, {"epochs": 8}),
