@@ -81,4 +81,5 @@ pages = [
     st.Page("pages/lesson.py", title="How text becomes numbers", icon=":material/pin:"),
     st.Page("pages/models.py", title="Models", icon=":material/inventory_2:"),
 ]
+ui.mark_routed()
 st.navigation(pages).run()

@@ -22,8 +22,37 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets"
 POSITIVE, NEGATIVE = "#1a9850", "#d73027"
 
 
+# Set in a session's state by app.py's router, before it runs a page.
+ROUTED = "_routed_by_app"
+
+
+def mark_routed() -> None:
+    st.session_state[ROUTED] = True
+
+
 def setup_page() -> None:
+    """First call on every page: sends a first visit through app.py's router, adds the CSS.
+
+    Streamlit treats a folder named pages/ as a list of pages until some run of app.py calls
+    st.navigation. Until then, a visitor who opens a shared link such as /predict on a freshly
+    started server gets that file alone: no router, no page titles, pages/ui.py listed as a
+    page. A session whose first run skipped app.py leaves that mode and starts again.
+    """
+    if ROUTED not in st.session_state and _leave_pages_folder_mode():
+        st.rerun()
     st.html(f"<style>{_css()}</style>")
+
+
+def _leave_pages_folder_mode() -> bool:
+    """Clears Streamlit's pages-folder flag (what st.navigation itself does); True if it was set."""
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a Streamlit without the flag has no such mode
+        return False
+    if getattr(PagesManager, "uses_pages_directory", None):
+        PagesManager.uses_pages_directory = False
+        return True
+    return False
 
 
 @st.cache_data(max_entries=1)

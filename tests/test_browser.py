@@ -71,6 +71,12 @@ def test_train_predict_and_every_page_in_chromium(server, tmp_path):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        # A shared link to a page, opened first on a fresh server, still goes through app.py's
+        # router: its page titles in the sidebar, not the files of pages/ (ui.py among them).
+        page.goto(f"{server}/lesson")
+        sidebar = page.get_by_test_id("stSidebarNav")
+        expect(sidebar.get_by_text("How text becomes numbers")).to_be_visible(timeout=90_000)
+        expect(sidebar.get_by_text("ui", exact=True)).to_have_count(0)
         page.goto(server)
         expect(page.get_by_text("Sentiment Lab").first).to_be_visible(timeout=90_000)
         expect(page.get_by_text("IMDB found")).to_be_visible(timeout=60_000)
