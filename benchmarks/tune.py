@@ -96,5 +96,6 @@ def main() -> None:
             print(f"{args.variant} [{candidate or 'defaults'}]: mean validation {sum(scores) / len(scores):.4f}"
                   f" over {len(scores)} splits", flush=True)
 
+
 if __name__ == "__main__":
     main()

@@ -9,6 +9,7 @@ import sys
 import time
 
 from .config import VARIANTS, default_configs, seed_preset
+from .text import KEEP_CHOICES
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
         ("--embedding-dropout", float), ("--patience", int), ("--weight-averaging", float), ("--seed", int),
     ]:
         train.add_argument(flag, type=kind)
-    train.add_argument("--keep", choices=("start", "end", "both"), help="which words of a review longer than --seq-len are read")
+    train.add_argument("--keep", choices=KEEP_CHOICES, help="which words of a review longer than --seq-len are read")
     train.add_argument("--kernel-sizes", type=lambda s: tuple(int(k) for k in s.split(",")), help="e.g. 3,4,5")
     train.add_argument("--glove", help="a glove.*.txt file instead of the packaged glove.6B.50d")
     train.add_argument("--overwrite", action="store_true", help="replace a saved model of the same name")

@@ -7,7 +7,9 @@ save them as JSON. Defaults are the ones chosen on IMDB's validation split (see 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
+
+from .text import KEEP_CHOICES
 
 VARIANTS = (
     "dense",
@@ -99,9 +101,9 @@ class ModelConfig(_DictConfig):
                 raise ValueError(f"{name} must be in [0, 1); got {value}.")
         if self.pooling not in ("max", "flatten"):
             raise ValueError(f"pooling must be 'max' or 'flatten'; got {self.pooling!r}.")
-        if self.keep not in ("start", "end", "both"):
+        if self.keep not in KEEP_CHOICES:
             raise ValueError(
-                f"keep must be 'start', 'end' or 'both' (which words of a long text are read); got {self.keep!r}."
+                f"keep must be one of {', '.join(KEEP_CHOICES)} (which words of a long text are read); got {self.keep!r}."
             )
 
     @property

@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from .config import ModelConfig
-from .text import PAD, UNK, Vocabulary, head_length, keep_window, pad_sequences, tokenize
+from .text import UNK, Vocabulary, head_length, keep_window, pad_sequences, tokenize
 
 MAX_CHARS = 1_000_000
 BATCH_SIZE = 256

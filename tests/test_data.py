@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sentiment_core.data import (
-    DataError, download_imdb, find_imdb, imdb_status, load_folder, load_imdb, load_line_files, load_table,
+    DataError, download_imdb, find_imdb, imdb_status, load_imdb, load_line_files, load_table,
     load_user_data, stratified_split, stratified_subset, train_val_test_split,
 )
 from tests.conftest import make_dataset, write_imdb_archive
