@@ -42,6 +42,9 @@ def home() -> None:
         )
     else:
         st.markdown("No models yet. The quickest way to a first one:")
+    if status["unreadable"]:
+        names = ", ".join(u["name"] for u in status["unreadable"][:5])
+        st.warning(f"{len(status['unreadable'])} model folder(s) cannot be used ({names}): the Models page says why.")
     job = ui.runner().job
     busy = job is not None and job.running
     label = "Train a first model: fastText on 2,000 IMDB reviews (about 30 s)"

@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from pages import ui
-from sentiment_core.data import DataError, read_texts
+from sentiment_core.data import MAX_BATCH_TEXTS, MAX_TABLE_BYTES, read_texts
+from sentiment_core.exports import csv_bytes
 from sentiment_core.inference import compare, predict_table
 
 ui.setup_page()
@@ -24,12 +25,8 @@ chosen = st.multiselect("Models", names, default=names[:4], key="predict_models"
 if not chosen:
     st.warning("Choose at least one model.")
     st.stop()
-predictors = []
-for name in chosen:
-    try:
-        predictors.append(ui.predictor(name))
-    except (ValueError, OSError) as error:
-        st.error(f"Could not load {name!r}: {error}")
+# A model that fails to load gets its message in its own card; the others still answer.
+predictors, failures = ui.predictors(chosen)
 
 single, batch = st.tabs(["Playground", "Many texts"])
 
@@ -54,6 +51,8 @@ with single:
         except ValueError as error:
             st.error(str(error))
             return
+        rows += [{"model": name, "prediction": None, "words": [], "error": message} for name, message in failures.items()]
+        rows.sort(key=lambda row: chosen.index(row["model"]))
         columns = st.columns(min(len(rows), 2))
         for i, row in enumerate(rows):
             with columns[i % len(columns)].container(border=True):
@@ -80,22 +79,24 @@ with single:
 with batch:
     pasted = st.text_area("One text per line", height=150, key="batch_text",
                           placeholder="I loved every minute of it.\nTwo hours I will never get back.")
-    upload = st.file_uploader("... or a file: one text per line (.txt), or a CSV/TSV with a text column",
-                              type=["txt", "csv", "tsv"], key="batch_upload")
-    if st.button("Judge them", type="primary", key="batch_go"):
+    upload = st.file_uploader(
+        f"... or a file: one text per line (.txt), or a CSV/TSV with a text column (up to {MAX_TABLE_BYTES >> 20} MB, "
+        f"{MAX_BATCH_TEXTS:,} texts)", type=["txt", "csv", "tsv"], key="batch_upload",
+    )
+    if st.button("Judge them", type="primary", key="batch_go", disabled=not predictors):
         try:
             if upload is not None:
                 texts, notes = read_texts(upload.getvalue(), upload.name)
             else:
                 texts, notes = [line for line in pasted.splitlines() if line.strip()], []
             rows = predict_table(predictors, texts)
-        except (DataError, ValueError) as error:
+        except ValueError as error:  # DataError included
             st.error(str(error))
         else:
             ui.show_notes(notes)
-            st.session_state["batch_result"] = pd.DataFrame(rows)
-    result = st.session_state.get("batch_result")
-    if result is not None:
-        st.dataframe(result, hide_index=True)
-        st.download_button("Download as CSV", result.to_csv(index=False).encode("utf-8"), "predictions.csv", "text/csv",
-                           key="batch_download")
+            st.session_state["batch_result"] = rows
+    rows = st.session_state.get("batch_result")
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True)
+        # Texts that start like a formula are quoted, so the file is safe to open in a spreadsheet.
+        st.download_button("Download as CSV", csv_bytes(rows), "predictions.csv", "text/csv", key="batch_download")

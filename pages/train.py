@@ -8,7 +8,7 @@ import streamlit as st
 
 from pages import ui
 from sentiment_core.config import VARIANT_DESCRIPTIONS, VARIANTS, default_configs, seed_preset
-from sentiment_core.data import DataError, imdb_status, load_table, train_val_test_split
+from sentiment_core.data import MAX_TABLE_BYTES, imdb_status, load_table, table_columns, train_val_test_split
 from sentiment_core.jobs import TrainingRequest
 from sentiment_core.store import validate_name
 from sentiment_core.text import KEEP_CHOICES
@@ -21,11 +21,38 @@ job = runner.job
 current = job.snapshot() if job is not None else None
 busy = current is not None and current.running
 
+# Keyed by the upload's id, not its bytes: hashing an upload of up to 100 MB on every rerun costs.
 @st.cache_data(max_entries=4, show_spinner="Reading the file ...")
-def read_upload(raw: bytes, name: str):
+def upload_columns(file_id: str, _raw: bytes, name: str, header: bool | None):
+    return table_columns(_raw, name, header=header)
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading the file ...")
+def read_upload(file_id: str, _raw: bytes, name: str, text_column: str, label_column: str, header: bool):
     """Parse and split an upload once, not on every rerun of the page."""
-    own = load_table(raw, name)
+    own = load_table(_raw, name, text_column=text_column, label_column=label_column, header=header)
     return own, train_val_test_split(own, seed=42)
+
+
+def pick_columns_and_read(upload):
+    """Column pickers for an upload (the guesses preselected), then the data set; (None, splits) until both are chosen."""
+    raw, key = upload.getvalue(), upload.file_id
+    guessed = upload_columns(key, raw, upload.name, None)
+    header = st.checkbox("The first row names the columns", value=guessed.has_header, key=f"header-{key}")
+    columns = guessed if header == guessed.has_header else upload_columns(key, raw, upload.name, header)
+    left, right = st.columns(2)
+
+    def index(column):
+        return columns.columns.index(column) if column in columns.columns else None
+
+    text = left.selectbox("Text column", columns.columns, index=index(columns.text_column), key=f"text-{key}-{header}",
+                          placeholder="Choose the column with the texts")
+    label = right.selectbox("Label column", columns.columns, index=index(columns.label_column), key=f"label-{key}-{header}",
+                            placeholder="Choose the column with the labels")
+    if text is None or label is None:
+        st.info("Choose the text column and the label column.")
+        return None, (None, None, None)
+    return read_upload(key, raw, upload.name, text, label, header)
 
 
 TRAIN_SIZES = [200, 500, 1000, 2000, 5000, 10000, 22500]
@@ -51,15 +78,16 @@ with settings:
         loader = runner.imdb_loader(None if n_train >= 22500 else n_train, None if n_test >= 25000 else n_test)
     else:
         upload = st.file_uploader(
-            "A CSV or TSV with a text column and a label column (0/1, neg/pos, or any class names)",
-            type=["csv", "tsv", "txt"], key="train_upload",
+            "A CSV or TSV with a text column and a label column (0/1, neg/pos, or any class names), "
+            f"up to {MAX_TABLE_BYTES >> 20} MB", type=["csv", "tsv", "txt"], key="train_upload",
         )
+        own = None
         if upload is not None:
             try:
-                own, (train_set, val_set, test_set) = read_upload(upload.getvalue(), upload.name)
-            except (DataError, ValueError) as error:
+                own, (train_set, val_set, test_set) = pick_columns_and_read(upload)
+            except ValueError as error:  # DataError included
                 st.error(str(error))
-            else:
+            if own is not None:
                 ui.show_notes(own.notes)
                 counts = ", ".join(f"{k}: {v:,}" for k, v in own.class_counts().items())
                 st.success(f"{len(own):,} texts in {len(own.class_names)} classes ({counts}); split 70/10/20 into train/validation/test.")

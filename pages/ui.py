@@ -82,7 +82,18 @@ def _runner(models_dir: str) -> TrainingRunner:
 def predictor(name: str):
     """A saved model, loaded once per server (and again only if it is saved anew)."""
     info = store().info(name)
-    return _load_predictor(str(paths.models_dir()), name, info.manifest.get("saved_at", ""))
+    return _load_predictor(str(paths.models_dir()), name, info.saved_at)
+
+
+def predictors(names: list[str]) -> tuple[list, dict[str, str]]:
+    """The models that load, and for each one that does not, the message saying why."""
+    loaded, failures = [], {}
+    for name in names:
+        try:
+            loaded.append(predictor(name))
+        except ValueError as error:
+            failures[name] = str(error)
+    return loaded, failures
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the model ...")

@@ -63,8 +63,12 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["SENTIMENT_DATA_DIR"] = args.data_dir
     try:
         return COMMANDS[args.command](args)
-    except ValueError as err:  # DataError and every user-fixable problem
+    except ValueError as err:  # DataError, ModelFileError and every user-fixable problem
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # a folder that cannot be written, a disk that is full
+        where = f" ({err.filename})" if err.filename else ""
+        print(f"error: {err.strerror or err}{where}", file=sys.stderr)
         return 2
 
 
@@ -108,7 +112,7 @@ def cmd_train(args) -> int:
         }.items() if v is not None
     }
     model_config, train_config = model_config.replace(**model_changes), train_config.replace(**train_changes)
-    name = args.name or f"{args.model}-{time.strftime('%Y%m%d-%H%M%S')}"
+    name = args.name if args.name is not None else f"{args.model}-{time.strftime('%Y%m%d-%H%M%S')}"
     store = ModelStore(args.models_dir)
     if not args.no_save:
         validate_name(name)
@@ -219,12 +223,12 @@ def cmd_evaluate(args) -> int:
 def cmd_predict(args) -> int:
     texts = list(args.texts)
     if args.file:
-        from pathlib import Path
+        from .data import read_texts
 
-        from .data import read_text_file
-
-        content, _ = read_text_file(Path(args.file).read_bytes(), args.file)
-        texts += [line for line in content.split("\n") if line.strip()]
+        from_file, notes = read_texts(args.file)
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
+        texts += from_file
     if not texts and not sys.stdin.isatty():
         texts = [line for line in sys.stdin.read().split("\n") if line.strip()]
     if not texts:
@@ -242,15 +246,17 @@ def cmd_predict(args) -> int:
 
 
 def cmd_list(args) -> int:
-    models = _store(args).list()
-    if not models:
-        print(f"No saved models in {_store(args).root}. Train one: python -m sentiment_core train --model multicnn")
+    store = _store(args)
+    models, unreadable = store.scan()
+    if not models and not unreadable:
+        print(f"No saved models in {store.root}. Train one: python -m sentiment_core train --model multicnn")
         return 0
     print(f"{'name':<32} {'variant':<13} {'test acc':>8}  {'data':<30} saved")
     for info in models:
         acc = f"{info.test_accuracy:.4f}" if info.test_accuracy is not None else "-"
-        source = (info.manifest.get("data", {}).get("train") or {}).get("source", "")
-        print(f"{info.name:<32} {info.variant:<13} {acc:>8}  {source[:30]:<30} {info.manifest.get('saved_at', '')}")
+        print(f"{info.name:<32} {info.variant:<13} {acc:>8}  {info.data_source[:30]:<30} {info.saved_at}")
+    for broken in unreadable:
+        print(f"{broken.name:<32} unreadable: {broken.reason}")
     return 0
 
 

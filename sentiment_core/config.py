@@ -7,6 +7,7 @@ save them as JSON. Defaults are the ones chosen on IMDB's validation split (see 
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields, replace
 
 from .text import KEEP_CHOICES
@@ -34,6 +35,11 @@ VARIANT_DESCRIPTIONS = {
 }
 
 GLOVE_VARIANTS = ("glove-static", "glove-tuned", "multichannel")
+# The most weights a model may have: 200 MB of float32, several times the largest useful model
+# here (the dense default has 12.8 million), so one visitor cannot fill the server's memory.
+MAX_PARAMETERS = 50_000_000
+# fastText hashes a word pair as a * vocab_size + b, which must fit in int32 (JAX's default integer).
+MAX_FASTTEXT_VOCAB = 46_340
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "adagrad")
 
 
@@ -45,7 +51,9 @@ class _DictConfig:
 
     @classmethod
     def from_dict(cls, data: dict):
-        """Build from a saved dict; keys from other versions are ignored."""
+        """Build from a saved dict; keys from other versions are ignored, wrong types are a ValueError."""
+        if not isinstance(data, dict):
+            raise ValueError(f"A {cls.__name__} must be a JSON object; got {type(data).__name__}.")
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
 
@@ -76,12 +84,16 @@ class ModelConfig(_DictConfig):
     num_classes: int = 2
 
     def __post_init__(self):
+        if not isinstance(self.kernel_sizes, (list, tuple)):
+            raise ValueError(f"kernel_sizes must be a list of kernel widths, e.g. (3, 4, 5); got {self.kernel_sizes!r}.")
+        for k in self.kernel_sizes:
+            _check_int("kernel size", k, 1, 50)
         # JSON gives lists back; keep the dataclass hashable and comparable.
-        object.__setattr__(self, "kernel_sizes", tuple(int(k) for k in self.kernel_sizes))
+        object.__setattr__(self, "kernel_sizes", tuple(self.kernel_sizes))
         self.validate()
 
     def validate(self) -> None:
-        if self.variant not in VARIANTS:
+        if not isinstance(self.variant, str) or self.variant not in VARIANTS:
             raise ValueError(f"Unknown variant {self.variant!r}; choose one of: {', '.join(VARIANTS)}.")
         _check_int("vocab_size", self.vocab_size, 3, 2_000_000)
         _check_int("seq_len", self.seq_len, 1, 10_000)
@@ -91,20 +103,68 @@ class ModelConfig(_DictConfig):
         _check_int("lstm_units", self.lstm_units, 1, 4096)
         _check_int("bigram_buckets", self.bigram_buckets, 1, 10_000_000)
         _check_int("num_classes", self.num_classes, 2, 1000)
-        if not self.kernel_sizes:
-            raise ValueError("kernel_sizes needs at least one kernel width, e.g. (3, 4, 5).")
-        for k in self.kernel_sizes:
-            _check_int("kernel size", k, 1, 50)
+        if not self.kernel_sizes or len(self.kernel_sizes) > 10:
+            raise ValueError("kernel_sizes needs one to ten kernel widths, e.g. (3, 4, 5).")
         for name in ("dropout", "embedding_dropout"):
-            value = getattr(self, name)
-            if not 0.0 <= value < 1.0:
-                raise ValueError(f"{name} must be in [0, 1); got {value}.")
+            _check_fraction(name, getattr(self, name))
         if self.pooling not in ("max", "flatten"):
             raise ValueError(f"pooling must be 'max' or 'flatten'; got {self.pooling!r}.")
         if self.keep not in KEEP_CHOICES:
             raise ValueError(
                 f"keep must be one of {', '.join(KEEP_CHOICES)} (which words of a long text are read); got {self.keep!r}."
             )
+        if self.seq_len < self.min_length:
+            raise ValueError(
+                f"seq_len {self.seq_len} is shorter than the widest convolution ({self.min_length}); "
+                f"use seq_len >= {self.min_length}."
+            )
+        if self.variant == "fasttext" and self.vocab_size > MAX_FASTTEXT_VOCAB:
+            raise ValueError(f"fasttext hashes word pairs in int32: vocab_size must be at most {MAX_FASTTEXT_VOCAB:,}.")
+        parameters = self.parameter_count()
+        if parameters > MAX_PARAMETERS:
+            raise ValueError(
+                f"This {self.variant} model would have {parameters:,} weights ({parameters * 4 / 1e9:.1f} GB); the limit is "
+                f"{MAX_PARAMETERS:,}: use a smaller vocabulary, embedding or layer"
+                + (" (the dense model's hidden layer reads sequence length x embedding size numbers)." if self.variant == "dense" else ".")
+            )
+
+    def weight_shapes(self) -> list[tuple[int, ...]]:
+        """The shape of every weight the variant's Keras model has (models.py builds them), known
+        without Keras: a saved model's weights file is checked against them before it is read."""
+        dim, classes = self.embedding_dim, self.num_classes
+
+        def dense(inputs: int, units: int) -> list[tuple[int, ...]]:
+            return [(inputs, units), (units,)]
+
+        def kim(channels: int) -> list[tuple[int, ...]]:
+            convs = [shape for k in self.kernel_sizes for shape in [(k, channels, self.filters), (self.filters,)]]
+            return convs + dense(self.filters * len(self.kernel_sizes), classes)
+
+        def one_conv_flattened() -> list[tuple[int, ...]]:
+            width = self.kernel_sizes[0]
+            return [(width, dim, self.filters), (self.filters,)] + dense((self.seq_len - width + 1) * self.filters, classes)
+
+        embedding = [(self.vocab_size, dim)]
+        if self.variant == "dense":
+            return embedding + dense(self.seq_len * dim, self.hidden_units) + dense(self.hidden_units, classes)
+        if self.variant == "cnn":
+            if self.pooling == "flatten":
+                return embedding + one_conv_flattened()
+            return embedding + [(self.kernel_sizes[0], dim, self.filters), (self.filters,)] + dense(self.filters, classes)
+        if self.variant in ("glove-static", "glove-tuned"):
+            return embedding + (one_conv_flattened() if self.pooling == "flatten" else kim(dim))
+        if self.variant == "multicnn":
+            return embedding + kim(dim)
+        if self.variant == "multichannel":
+            return 2 * embedding + kim(2 * dim)
+        if self.variant == "fasttext":
+            return [(self.vocab_size + 1 + self.bigram_buckets, dim)] + dense(dim, classes)
+        units = self.lstm_units  # bilstm: kernel, recurrent kernel and bias per direction
+        direction = [(dim, 4 * units), (units, 4 * units), (4 * units,)]
+        return embedding + 2 * direction + dense(2 * units, classes)
+
+    def parameter_count(self) -> int:
+        return sum(math.prod(shape) for shape in self.weight_shapes())
 
     @property
     def uses_glove(self) -> bool:
@@ -140,15 +200,15 @@ class TrainConfig(_DictConfig):
     seed: int = 42
 
     def __post_init__(self):
-        if self.optimizer not in OPTIMIZERS:
+        if not isinstance(self.optimizer, str) or self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}; got {self.optimizer!r}.")
-        if not 0.0 < self.learning_rate <= 1.0:
-            raise ValueError(f"learning_rate must be in (0, 1]; got {self.learning_rate}.")
+        if not _is_number(self.learning_rate) or not 0.0 < self.learning_rate <= 1.0:
+            raise ValueError(f"learning_rate must be in (0, 1]; got {self.learning_rate!r}.")
         _check_int("batch_size", self.batch_size, 1, 8192)
         _check_int("epochs", self.epochs, 1, 1000)
         _check_int("early_stopping_patience", self.early_stopping_patience, 0, 1000)
-        if not 0.0 <= self.weight_averaging < 1.0:
-            raise ValueError(f"weight_averaging must be in [0, 1) (0 = off, e.g. 0.99); got {self.weight_averaging}.")
+        if not _is_number(self.weight_averaging) or not 0.0 <= self.weight_averaging < 1.0:
+            raise ValueError(f"weight_averaging must be in [0, 1) (0 = off, e.g. 0.99); got {self.weight_averaging!r}.")
 
 
 # Per-variant defaults chosen on IMDB's validation split only (benchmarks/tune.py logs the candidates).
@@ -186,6 +246,15 @@ def seed_preset(variant: str) -> tuple[ModelConfig, TrainConfig]:
     model_extra, train_extra = _SEED_PRESETS.get(variant, ({}, {}))
     model = ModelConfig(variant=variant, **model_extra)
     return model, TrainConfig(**{"epochs": 3, "batch_size": 64, **train_extra}, early_stopping_patience=0)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_fraction(name: str, value) -> None:
+    if not _is_number(value) or not 0.0 <= value < 1.0:
+        raise ValueError(f"{name} must be a number in [0, 1); got {value!r}.")
 
 
 def _check_int(name: str, value, low: int, high: int) -> None:

@@ -34,7 +34,13 @@ class Prediction:
 
 
 class Predictor:
-    """Wraps a Keras model with the vocabulary and config it was trained with."""
+    """Wraps a Keras model with the vocabulary and config it was trained with.
+
+    ``predict_proba``, ``predict`` and ``explain`` take any text: emoji, other scripts, control
+    characters, HTML, a million characters. The only errors they raise are ``ValueError`` for
+    input that is not a text (or list of texts), a text that is empty or only whitespace, one
+    longer than ``MAX_CHARS`` characters, and an ``explain`` target that is not a class.
+    """
 
     def __init__(
         self,
@@ -59,8 +65,11 @@ class Predictor:
     # -- encoding -----------------------------------------------------------------------------
 
     def _check(self, texts) -> list[str]:
+        """The texts as a list, or a ValueError naming what is wrong (documented for every public method)."""
         if isinstance(texts, str):
             texts = [texts]
+        elif isinstance(texts, (bytes, bytearray, dict)) or not hasattr(texts, "__iter__"):
+            raise ValueError(f"Expected a text or a list of texts, got {type(texts).__name__}.")
         texts = list(texts)
         for i, text in enumerate(texts):
             where = "" if len(texts) == 1 else f" (text {i + 1})"
@@ -140,6 +149,8 @@ class Predictor:
         towards the class. One batched call for all words.
         """
         (text,) = self._check([text])
+        if target is not None and not (isinstance(target, int) and 0 <= target < len(self.class_names)):
+            raise ValueError(f"target must be a class index from 0 to {len(self.class_names) - 1}; got {target!r}.")
         tokens = list(keep_window(tokenize(text), self.model_config.seq_len, self.model_config.keep))
         ids = self.vocabulary.encode_tokens(tokens)
         base = self.encode([text])

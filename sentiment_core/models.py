@@ -13,9 +13,6 @@ from keras import layers, ops
 
 from .config import ModelConfig
 
-# a * vocab_size + b must fit in int32 (JAX's default integer) for the bigram hash.
-MAX_FASTTEXT_VOCAB = 46_340
-
 
 @keras.saving.register_keras_serializable(package="sentiment_core")
 class AppendBigrams(layers.Layer):
@@ -68,12 +65,10 @@ class MaskedAverage(layers.Layer):
 
 
 def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None) -> keras.Model:
-    """The variant named by ``config.variant``; GloVe variants need ``embedding_matrix``."""
-    if config.seq_len < config.min_length:
-        raise ValueError(
-            f"seq_len {config.seq_len} is shorter than the widest convolution ({config.min_length}); "
-            f"use seq_len >= {config.min_length}."
-        )
+    """The variant named by ``config.variant``; GloVe variants need ``embedding_matrix``.
+
+    The config has been validated (its lengths, sizes and weight count are within bounds).
+    """
     if config.uses_glove:
         if embedding_matrix is None:
             raise ValueError(f"The {config.variant} model starts from GloVe: pass its embedding matrix.")
@@ -195,8 +190,6 @@ def build_multichannel(config: ModelConfig, embedding_matrix) -> keras.Model:
 
 def build_fasttext(config: ModelConfig, embedding_matrix=None) -> keras.Model:
     """Joulin et al. (2016): the average of word and bigram vectors, then a linear softmax."""
-    if config.vocab_size > MAX_FASTTEXT_VOCAB:
-        raise ValueError(f"fasttext hashes word pairs in int32: vocab_size must be at most {MAX_FASTTEXT_VOCAB:,}.")
     word_ids = _inputs(config)
     with_bigrams = AppendBigrams(config.vocab_size, config.bigram_buckets, name="append_bigrams")(word_ids)
     embedded = layers.Embedding(

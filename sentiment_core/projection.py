@@ -14,6 +14,7 @@ from typing import Callable
 
 import numpy as np
 
+from .exports import spreadsheet_safe
 from .text import PAD_TOKEN, UNK_TOKEN
 
 METHODS = ("tsne", "pca")
@@ -199,10 +200,12 @@ def neighbours(vectors: np.ndarray, words: list[str], word: str, k: int = 8) -> 
 
 
 def projector_files(words: list[str], vectors: np.ndarray, polarity: np.ndarray | None = None) -> tuple[str, str]:
-    """``vectors.tsv`` and ``metadata.tsv`` for https://projector.tensorflow.org."""
+    """``vectors.tsv`` and ``metadata.tsv`` for https://projector.tensorflow.org (words made
+    spreadsheet-safe: GloVe's vocabulary holds tokens such as ``=`` and ``+1``)."""
     vector_lines = ["\t".join(f"{x:.5f}" for x in row) for row in np.asarray(vectors)]
+    safe = [spreadsheet_safe(w) for w in words]
     if polarity is None:
-        metadata = "\n".join(words)
+        metadata = "\n".join(safe)
     else:
-        metadata = "word\tpolarity\n" + "\n".join(f"{w}\t{p:.3f}" for w, p in zip(words, polarity))
+        metadata = "word\tpolarity\n" + "\n".join(f"{w}\t{p:.3f}" for w, p in zip(safe, polarity))
     return "\n".join(vector_lines) + "\n", metadata + "\n"

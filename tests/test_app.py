@@ -126,8 +126,33 @@ def test_train_page_shows_a_bad_upload_as_an_error(monkeypatch, tmp_path):
     assert any("at least two classes" in e for e in errors(app))
     assert app.button(key="train_start").disabled
 
+    # Columns it cannot guess: the user is asked to pick them, and Train waits.
     app.file_uploader(key="train_upload").set_value(("cols.csv", b"a,b,c\nx,y,z\n", "text/csv")).run()
-    assert not app.exception and errors(app)
+    assert not app.exception and any("Choose the text column" in i.value for i in app.info)
+    assert app.button(key="train_start").disabled
+    picker(app, "Label column").set_value("c").run()
+    assert any("at least two classes" in e and "'c'" in e for e in errors(app))
+
+
+def picker(app, label: str):
+    return next(box for box in app.selectbox if box.label == label)
+
+
+def test_train_page_reads_a_headerless_csv_with_the_columns_picked(monkeypatch, tmp_path):
+    monkeypatch.setenv("SENTIMENT_DATA_DIR", str(tmp_path))
+    app = open_app().switch_page("pages/train.py").run()
+    app.radio(key="train_source").set_value("My own file (CSV/TSV)").run()
+    rows = "".join(f"{i},{'a fine film' if i % 2 else 'a dull film'} number {i},{i % 2}\n" for i in range(40))
+    app.file_uploader(key="train_upload").set_value(("plain.csv", rows.encode(), "text/csv")).run()
+    assert not app.exception and not errors(app)
+    # No header row was found, so row 1 stays data; the guessed columns are preselected.
+    assert app.checkbox[0].value is False
+    assert picker(app, "Text column").value == "column 2" and picker(app, "Label column").value == "column 3"
+    assert any("40 texts in 2 classes" in s.value for s in app.success)
+    assert not app.button(key="train_start").disabled
+    # The user can say otherwise: with a header the first row becomes the column names.
+    app.checkbox[0].check().run()
+    assert not app.exception and picker(app, "Text column").options == ["0", "a dull film number 0", "0 (2)"]
 
 
 def test_train_page_rejects_bad_model_names(monkeypatch, tmp_path):

@@ -172,7 +172,7 @@ def test_csv_problems_have_actionable_messages(tmp_path):
         load_table(one_class, text_column="missing")
     with pytest.raises(DataError, match="binary"):
         load_table(b"text,label\n\x00\x01\x02", name="fake.csv")
-    with pytest.raises(DataError, match="compressed"):
+    with pytest.raises(DataError, match="zip archive"):
         load_table(b"PK\x03\x04zipdata", name="data.csv")
     with pytest.raises(DataError, match="empty"):
         load_table(b"   \n", name="empty.csv")

@@ -5,7 +5,7 @@ import pytest
 from sentiment_core import store as store_module
 from sentiment_core.config import ModelConfig, TrainConfig
 from sentiment_core.inference import Predictor, truncation_note
-from sentiment_core.store import ModelStore, validate_name
+from sentiment_core.store import ModelStore, StoreError, validate_name
 from sentiment_core.training import train
 from tests.conftest import make_dataset
 
@@ -77,22 +77,29 @@ def test_overwrite_crash_keeps_the_old_model(tmp_path, trained, monkeypatch):
     store = ModelStore(tmp_path)
     store.save("keep", trained)
     monkeypatch.setattr(store_module, "_write_json", lambda path, data: (_ for _ in ()).throw(OSError("disk full")))
-    with pytest.raises(OSError):
+    with pytest.raises(StoreError, match="disk full"):
         store.save("keep", trained, overwrite=True)
     monkeypatch.undo()
     assert store.load("keep").predict_proba("great").shape == (1, 2)
 
 
-def test_loading_refuses_unsafe_lambda_layers(tmp_path, trained):
+def test_loading_never_runs_code_from_a_model_file(tmp_path, trained):
+    """A Keras file whose Lambda layer would write a file is never deserialised: only weights are read."""
     import keras
 
     store = ModelStore(tmp_path)
     store.save("unsafe", trained)
+    marker = tmp_path / "code-ran"
     inputs = keras.Input(shape=(30,), dtype="int32")
-    outputs = keras.layers.Lambda(lambda x: keras.ops.one_hot(x[:, 0] % 2, 2))(inputs)
+    # The path is a constant of the lambda's own code (Keras saves the code, not the closure).
+    code = f'lambda x: (__import__("pathlib").Path({str(marker)!r}).write_text("!"), __import__("keras").ops.one_hot(x[:, 0] % 2, 2))[1]'
+    outputs = keras.layers.Lambda(eval(code))(inputs)
+    (tmp_path / "unsafe" / "model.weights.h5").unlink()
     keras.Model(inputs, outputs).save(tmp_path / "unsafe" / "model.keras")
-    with pytest.raises(ValueError, match="(?i)unsafe|lambda|safe_mode"):
+    marker.unlink(missing_ok=True)  # building the model above ran the lambda once
+    with pytest.raises(ValueError, match="holds 0 of the model's 9 weights"):
         store.load("unsafe")
+    assert not marker.exists()
 
 
 @pytest.mark.parametrize(
