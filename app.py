@@ -37,9 +37,7 @@ def home() -> None:
 
     st.subheader("Saved models")
     if status["models"]:
-        st.dataframe(
-            [{**m, "test_accuracy": ui.percent(m["test_accuracy"])} for m in status["models"]], hide_index=True
-        )
+        ui.dataframe([{**m, "test_accuracy": ui.percent(m["test_accuracy"])} for m in status["models"]])
     else:
         st.markdown("No models yet. The quickest way to a first one:")
     if status["unreadable"]:

@@ -76,8 +76,8 @@ predictor = None
 if model_name != GLOVE_ONLY:
     try:
         predictor = ui.predictor(model_name)
-    except (ValueError, OSError) as error:
-        st.error(f"Could not load {model_name!r}: {error}")
+    except ValueError as error:  # the message names the model and the fix
+        st.error(str(error))
         st.stop()
 saved_at = predictor.manifest.get("saved_at", "") if predictor is not None else ""
 key = (str(paths.models_dir()), model_name, saved_at, n_words, method, perplexity if method == "tsne" else 0,
@@ -131,8 +131,7 @@ if search:
     for column, vectors, space in ((left, maps.learned_vectors, "learned"), (right, maps.glove_vectors, "GloVe")):
         if vectors is not None:
             column.markdown(f"**Nearest to {search!r} in the {space} space**")
-            column.dataframe([{"word": w, "cosine": round(s, 3)} for w, s in neighbours(vectors, maps.words, search)],
-                             hide_index=True)
+            ui.dataframe([{"word": w, "cosine": round(s, 3)} for w, s in neighbours(vectors, maps.words, search)], column)
 
 st.subheader("Download for the TensorFlow Embedding Projector")
 st.caption("Load both files at projector.tensorflow.org (Load → vectors, then metadata).")
@@ -155,4 +154,4 @@ if glove is not None:
     except ValueError as error:
         st.error(str(error))
     else:
-        st.dataframe([{"word": w, "cosine": round(s, 3)} for w, s in answers], hide_index=True)
+        ui.dataframe([{"word": w, "cosine": round(s, 3)} for w, s in answers])

@@ -39,7 +39,11 @@ if source == GLOVE:
         st.stop()
     embedding_source = "GloVe 6B, 50 dimensions"
 else:
-    predictor = ui.predictor(source)
+    try:
+        predictor = ui.predictor(source)
+    except ValueError as error:  # a model whose files cannot be used: say so, here only
+        st.error(str(error))
+        st.stop()
     vocabulary, table = predictor.vocabulary, embedding_weights(predictor.model)
     embedding_source = f"learned by {source}"
 
@@ -95,15 +99,15 @@ with left:
     st.subheader("6. The hashing trick")
     h = lesson.hashing
     st.caption(f"No vocabulary: each word goes to column hash(word) mod {h.dimensionality}. Different words can share a column.")
-    st.dataframe([{"token": t, "column": b, "collides with": ", ".join(w for w in h.collisions.get(b, []) if w != t)}
-                  for t, b in zip(h.tokens, h.buckets)], hide_index=True)
+    ui.dataframe([{"token": t, "column": b, "collides with": ", ".join(w for w in h.collisions.get(b, []) if w != t)}
+                  for t, b in zip(h.tokens, h.buckets)])
     (st.warning if h.collisions else st.success)(
         f"{len(h.collisions)} columns hold more than one word." if h.collisions else "No collisions with this many columns."
     )
 with right:
     st.subheader(f"7. Bag of 1- to {ngram}-grams")
     st.caption("Counts of word sequences; the order of the sentence is gone (that is what 'bag' means).")
-    st.dataframe([{"n-gram": g, "count": c} for g, c in lesson.ngrams], hide_index=True)
+    ui.dataframe([{"n-gram": g, "count": c} for g, c in lesson.ngrams])
 
 st.subheader("8. The embedding lookup")
 st.caption(f"An embedding layer is a table with one row per id; the ids above select these rows ({lesson.embedding_source}).")

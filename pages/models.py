@@ -38,7 +38,7 @@ if unreadable:
         f"{len(unreadable)} folder(s) in {store.root} hold a model's files but cannot be used (damaged, tampered with, "
         "or saved by another version). The other models are not affected."
     )
-    st.dataframe([{"name": u.name, "unreadable": u.reason} for u in unreadable], hide_index=True)
+    ui.dataframe([{"name": u.name, "unreadable": u.reason} for u in unreadable])
     broken = st.selectbox("Unreadable model", [u.name for u in unreadable], key="models_broken")
     delete_button(broken, next(u.path for u in unreadable if u.name == broken), "models_delete_broken")
 if not models:
@@ -46,7 +46,7 @@ if not models:
     st.page_link("pages/train.py", label="Train one", icon=":material/model_training:")
     st.stop()
 
-st.dataframe(
+ui.dataframe(
     [
         {
             "name": m.name,
@@ -58,8 +58,7 @@ st.dataframe(
             "saved": m.saved_at.replace("T", " "),
         }
         for m in models
-    ],
-    hide_index=True,
+    ]
 )
 
 st.subheader("Compare")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from pages import ui
@@ -97,6 +96,6 @@ with batch:
             st.session_state["batch_result"] = rows
     rows = st.session_state.get("batch_result")
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True)
+        ui.dataframe(rows)
         # Texts that start like a formula are quoted, so the file is safe to open in a spreadsheet.
         st.download_button("Download as CSV", csv_bytes(rows), "predictions.csv", "text/csv", key="batch_download")

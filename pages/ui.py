@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from sentiment_core import paths
+from sentiment_core.exports import safe_rows
 from sentiment_core.jobs import TrainingRunner
 from sentiment_core.store import ModelStore
 
@@ -167,6 +168,12 @@ def word_weights_html(words: list[dict]) -> str:
             f"{html.escape(w['token'])}</span>"
         )
     return "<div class='word-weights'>" + " ".join(spans) + "</div>"
+
+
+def dataframe(rows: list[dict], where=st, **kwargs) -> None:
+    """``st.dataframe`` of rows, every text cell spreadsheet-safe: its toolbar's "Download as CSV"
+    writes cells as shown, so a text that starts like a formula is shown (and saved) quoted."""
+    where.dataframe(safe_rows(rows), hide_index=True, **kwargs)
 
 
 def show_notes(notes) -> None:

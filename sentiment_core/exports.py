@@ -22,12 +22,18 @@ def spreadsheet_safe(value):
     return value
 
 
+def safe_rows(rows: Iterable[Mapping]) -> list[dict]:
+    """Rows with every text cell made safe: for tables whose own "Download as CSV" the app does not control."""
+    return [{spreadsheet_safe(key): spreadsheet_safe(value) for key, value in row.items()} for row in rows]
+
+
 def csv_bytes(rows: Iterable[Mapping], delimiter: str = ",") -> bytes:
     """Rows of dicts (the first row's keys are the header) as UTF-8 CSV, every text cell made safe."""
     rows = list(rows)
     buffer = io.StringIO()
     if rows:
-        writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+        # "\r\n" (RFC 4180) also makes the writer quote a text holding a lone "\r"; "\n" alone would not.
+        writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
         header = list(rows[0])
         writer.writerow([spreadsheet_safe(h) for h in header])
         for row in rows:

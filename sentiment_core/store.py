@@ -14,6 +14,7 @@ were checked first, so a crafted file cannot run code or exhaust memory.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -114,13 +115,14 @@ class ModelStore:
         return self.root / validate_name(name)
 
     def exists(self, name: str) -> bool:
-        """True when the name is taken by a model folder (readable or not)."""
-        return is_model_folder(self.path(name))
+        """True when the name is taken: by a model (readable or not) or by anything else in the folder."""
+        path = self.path(name)
+        return path.exists() or path.is_symlink()
 
     def free_name(self, name: str) -> str:
-        """``name``, or ``name-2``, ``name-3`` ... : the first one no saved model uses."""
+        """``name``, or ``name-2``, ``name-3`` ... : the first one not taken."""
         candidate, n = validate_name(name), 2
-        while self.path(candidate).exists():
+        while self.exists(candidate):
             candidate = validate_name(f"{name[:60]}-{n}")
             n += 1
         return candidate
@@ -285,11 +287,22 @@ class ModelStore:
 
 
 def _read_info(folder: Path) -> ModelInfo:
-    manifest = read_json(folder / MANIFEST, MAX_MANIFEST_BYTES)
-    config = check_manifest(manifest)
     if not (folder / VOCABULARY).is_file():
         raise ModelFileError(f"{VOCABULARY} is missing.")
+    try:
+        stat = os.stat(folder / MANIFEST, follow_symlinks=False)
+    except OSError:
+        raise ModelFileError(f"{MANIFEST} is missing.") from None
+    manifest, config = _checked_manifest(str(folder / MANIFEST), stat.st_mtime_ns, stat.st_size)
     return ModelInfo(folder.name, folder, manifest, config)
+
+
+@functools.lru_cache(maxsize=512)
+def _checked_manifest(path: str, mtime_ns: int, size: int) -> tuple[dict, ModelConfig]:
+    """A manifest read and checked once per version of the file (pages list the models on every
+    rerun). Keyed by modification time and size, so a saved, renamed or tampered file is read anew."""
+    manifest = read_json(Path(path), MAX_MANIFEST_BYTES)
+    return manifest, check_manifest(manifest)
 
 
 def _placeholder_glove(config: ModelConfig):

@@ -179,11 +179,12 @@ def test_predict_page_handles_examples_empty_and_odd_text(monkeypatch, tmp_path)
     app.text_input(key="predict_text").set_value("great " * 20000).run()
     assert not app.exception and not errors(app)
     # Batch mode: lines in, a table out.
-    app.text_area(key="batch_text").set_value("great film\n\nawful film\n")
+    app.text_area(key="batch_text").set_value("great film\n\nawful film\n=1+1 film\n")
     app.button(key="batch_go").click().run()
     assert not app.exception
     table = app.dataframe[0].value
-    assert list(table["text"]) == ["great film", "awful film"] and "tiny: label" in table.columns
+    # A text that starts like a spreadsheet formula is shown (and so exported) quoted.
+    assert list(table["text"]) == ["great film", "awful film", "'=1+1 film"] and "tiny: label" in table.columns
     app.text_area(key="batch_text").set_value("   \n")
     app.button(key="batch_go").click().run()
     assert any("No texts" in e for e in errors(app))
@@ -231,3 +232,66 @@ def test_models_page_compares_and_deletes(monkeypatch, tmp_path):
     app.button(key="models_delete").click().run()
     assert not app.exception
     assert [m.name for m in ModelStore().list()] == ["two"]
+
+
+def break_model(name: str, manifest) -> None:
+    """Overwrites a saved model's manifest (a tampered or damaged folder)."""
+    import json
+
+    from sentiment_core.store import ModelStore
+
+    (ModelStore().path(name) / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_predict_page_answers_with_the_models_that_load(monkeypatch, tmp_path):
+    monkeypatch.setenv("SENTIMENT_DATA_DIR", str(tmp_path))
+    save_tiny_model("good")
+    save_tiny_model("broken")
+    (tmp_path / "models" / "broken" / "model.weights.h5").write_bytes(b"not weights")  # lists, fails to load
+    app = open_app().switch_page("pages/predict.py").run()
+    app.multiselect(key="predict_models").set_value(["broken", "good"]).run()
+    app.text_input(key="predict_text").set_value("a great film").run()
+    assert not app.exception
+    cards = " ".join(m.value for m in app.markdown)
+    assert "**good**" in cards and "**broken**" in cards
+    assert any("'broken' cannot be used" in e and "model.weights.h5" in e for e in errors(app))
+    assert len(app.get("plotly_chart")) == 1  # the good model's probability bars
+    # With only the broken model chosen the page still renders, with its message.
+    app.multiselect(key="predict_models").set_value(["broken"]).run()
+    app.text_input(key="predict_text").set_value("another film").run()
+    assert not app.exception and any("cannot be used" in e for e in errors(app))
+    assert app.button(key="batch_go").disabled
+
+
+def test_unreadable_models_are_shown_not_fatal(monkeypatch, tmp_path):
+    from sentiment_core.store import ModelStore
+
+    monkeypatch.setenv("SENTIMENT_DATA_DIR", str(tmp_path))
+    save_tiny_model("good")
+    save_tiny_model("broken")
+    break_model("broken", [])
+    app = open_app()
+    assert not app.exception
+    assert any("1 model folder(s) cannot be used (broken)" in w.value for w in app.warning)
+    for page in PAGES:
+        app = open_app().switch_page(page).run()
+        assert not app.exception, page
+    app = open_app().switch_page("pages/models.py").run()
+    assert list(app.dataframe[0].value["name"]) == ["broken"]
+    assert "manifest.json holds a list" in app.dataframe[0].value["unreadable"][0]
+    assert list(app.dataframe[1].value["name"]) == ["good"]
+    app.button(key="models_delete_broken").click().run()
+    assert not app.exception
+    assert ModelStore().scan()[1] == [] and [m.name for m in ModelStore().list()] == ["good"]
+
+
+def test_a_model_that_fails_to_load_is_a_message_on_every_page(monkeypatch, tmp_path):
+    monkeypatch.setenv("SENTIMENT_DATA_DIR", str(tmp_path))
+    save_tiny_model("broken")
+    (tmp_path / "models" / "broken" / "model.weights.h5").write_bytes(b"not weights")
+    app = open_app().switch_page("pages/lesson.py").run()
+    app.selectbox(key="lesson_source").set_value("broken").run()
+    assert not app.exception and any("'broken' cannot be used" in e for e in errors(app))
+    app = open_app().switch_page("pages/embeddings.py").run()
+    app.selectbox(key="emb_model").set_value("broken").run()
+    assert not app.exception and any("'broken' cannot be used" in e for e in errors(app))

@@ -81,6 +81,8 @@ def test_train_predict_and_every_page_in_chromium(server, tmp_path):
         expect(page.get_by_text("Sentiment Lab").first).to_be_visible(timeout=90_000)
         expect(page.get_by_text("IMDB found")).to_be_visible(timeout=60_000)
         expect(page.get_by_text("Keras backend")).to_be_visible(timeout=120_000)
+        # config.toml hides the developer menu and the Deploy button from visitors.
+        expect(page.get_by_role("button", name="Deploy")).to_have_count(0)
         shot(page, "home")
 
         # One click from the home page to a first trained model.
@@ -101,6 +103,27 @@ def test_train_predict_and_every_page_in_chromium(server, tmp_path):
         label = page.get_by_text("positive ·").or_(page.get_by_text("negative ·")).first.inner_text()
         assert "%" in label
         shot(page, "predict")
+
+        # Many texts: a line that starts like a spreadsheet formula is quoted in the downloaded CSV.
+        page.get_by_role("tab", name="Many texts").click()
+        page.get_by_role("textbox", name="One text per line").fill('=HYPERLINK("http://example.com","click")\nan awful film\n')
+        page.get_by_role("button", name="Judge them").click()
+        download_button = page.get_by_test_id("stDownloadButton").get_by_role("button")
+        expect(download_button).to_be_visible(timeout=60_000)
+        with page.expect_download() as download:
+            download_button.click()
+        rows = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+        assert rows[0].startswith("text,quick-fasttext: label")
+        assert rows[1].startswith('"\'=HYPERLINK(""http://example.com"",""click"")",')
+        assert rows[2].startswith("an awful film,")
+        # The table's own toolbar download writes what the table shows: the same quoted text.
+        page.get_by_test_id("stDataFrame").hover()
+        # Headless Chromium has no save dialog: without the File System API the export is a plain download.
+        page.evaluate("delete window.showSaveFilePicker")
+        with page.expect_download() as download:
+            page.get_by_test_id("stElementToolbarButtonContainer").get_by_role("button", name="Download as CSV").click()
+        exported = Path(download.value.path()).read_text(encoding="utf-8-sig")
+        assert "'=HYPERLINK" in exported and "\n=HYPERLINK" not in exported and not exported.startswith("=")
 
         page.goto(f"{server}/embeddings")
         expect(page.get_by_text("Learned by quick-fasttext")).to_be_visible(timeout=180_000)

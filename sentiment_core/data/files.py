@@ -110,18 +110,19 @@ def load_folder(folder: str | os.PathLike) -> Dataset:
     return labelled_dataset(texts, labels, source=folder.name, notes=notes)
 
 
-_SKIP_REASONS = {
-    "links": "symbolic links (not followed: only files inside the folder are read)",
-    "not files": "entries that are not regular files (folders inside class folders, pipes, devices)",
-    "too large": f"files larger than one example may be ({human_size(MAX_FILE_BYTES)})",
-    "not text": "files that are not text",
-    "empty": "empty files",
+_SKIP_REASONS = {  # (one, several)
+    "links": ("symbolic link", "symbolic links", "not followed: only files inside the folder are read"),
+    "not files": ("entry that is not a regular file", "entries that are not regular files", "a folder, pipe or device"),
+    "too large": ("file larger than one example", "files larger than one example", f"over {human_size(MAX_FILE_BYTES)}"),
+    "not text": ("file that is not text", "files that are not text", "binary or compressed"),
+    "empty": ("empty file", "empty files", "no words"),
 }
 
 
 def _skipped_note(why: str, names: list[str]) -> str:
+    one, several, detail = _SKIP_REASONS[why]
     shown = ", ".join(names[:3]) + (f" and {len(names) - 3:,} more" if len(names) > 3 else "")
-    return f"Skipped {len(names):,} {_SKIP_REASONS[why]}: {shown}."
+    return f"Skipped {len(names):,} {one if len(names) == 1 else several} ({detail}): {shown}."
 
 
 def _summarise_encoding_notes(notes: list[str]) -> list[str]:

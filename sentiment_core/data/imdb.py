@@ -37,11 +37,11 @@ PARTIAL_PREFIX = ".aclImdb-"
 MAX_REVIEW_BYTES = 1 << 20  # a review of megabytes is not a review
 MAX_URLS_BYTES = 4 << 20
 MAX_OTHER_MEMBER_BYTES = 256 << 20  # members that are skipped, not read (imdb.vocab, *.feat ...)
-MAX_MEMBERS = 250_000
+MAX_MEMBERS = 120_000  # the official archive has about 100,000
 MAX_KEPT_BYTES = 200 << 20  # reviews and url lists held in memory, in all
 # Everything the gzip stream yields, skipped members included. tarfile holds a pax or GNU long-name
 # header in memory whole, so this also bounds the memory a crafted header can take.
-MAX_UNPACKED_BYTES = 640 << 20
+MAX_UNPACKED_BYTES = 512 << 20
 
 _IMDB_MEMBER = re.compile(r"(?:^|/)aclImdb/(train|test)/(pos|neg)/(\d{1,9})_(\d{1,2})\.txt$")
 # Line i of urls_pos.txt is the IMDB page of the movie that review i_*.txt is about.
