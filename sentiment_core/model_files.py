@@ -20,6 +20,7 @@ import zipfile
 from pathlib import Path
 
 from .config import ModelConfig, TrainConfig
+from .data.reading import read_bounded
 from .text import PAD_TOKEN, UNK_TOKEN, Vocabulary
 
 MANIFEST = "manifest.json"
@@ -63,22 +64,7 @@ def _is_regular(path: Path) -> bool:
 
 def read_bytes(path: Path, limit: int) -> bytes:
     """A model file's bytes: a regular file (no link, FIFO or device) of at most ``limit`` bytes."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        raise ModelFileError(f"{path.name} is missing.") from None
-    except OSError as err:
-        raise ModelFileError(f"{path.name} cannot be read ({err.strerror}; a link is not followed).") from None
-    with os.fdopen(fd, "rb") as file:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise ModelFileError(f"{path.name} is not a regular file.")
-        if info.st_size > limit:
-            raise ModelFileError(f"{path.name} is {info.st_size:,} bytes, more than the {limit:,} it can be.")
-        raw = file.read(limit + 1)
-    if len(raw) > limit:
-        raise ModelFileError(f"{path.name} is more than the {limit:,} bytes it can be.")
-    return raw
+    return read_bounded(path, limit, "it is not this model's file.", follow_symlinks=False, error=ModelFileError)
 
 
 def read_json(path: Path, limit: int):

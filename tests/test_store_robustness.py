@@ -174,7 +174,7 @@ def test_weights_that_do_not_fit_the_model_are_refused_before_keras_reads_them(s
     with pytest.raises(ModelFileError, match="model.weights.h5 is not a readable weights file"):
         store.load("good")
     weights.unlink()
-    with pytest.raises(ModelFileError, match="model.keras is missing"):
+    with pytest.raises(ModelFileError, match="model.keras does not exist"):
         store.load("good")
 
 

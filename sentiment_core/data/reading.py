@@ -51,8 +51,8 @@ def file_kind(mode: int) -> str:
     return _KINDS.get(stat.S_IFMT(mode), "not a regular file")
 
 
-def open_regular(path: str | os.PathLike, follow_symlinks: bool = True):
-    """``(file, size)`` for the regular file ``path``, opened for binary reading; a DataError otherwise.
+def open_regular(path: str | os.PathLike, follow_symlinks: bool = True, error: type[ValueError] = DataError):
+    """``(file, size)`` for the regular file ``path``, opened for binary reading; ``error`` otherwise.
 
     Opened non-blocking and checked before anything is read, so a FIFO or a device under a data
     file's name cannot hang the reader or feed it forever.
@@ -62,34 +62,36 @@ def open_regular(path: str | os.PathLike, follow_symlinks: bool = True):
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
-        raise DataError(f"{path} does not exist.") from None
+        raise error(f"{path} does not exist.") from None
     except IsADirectoryError:
-        raise DataError(f"{path} is a folder, not a file.") from None
+        raise error(f"{path} is a folder, not a file.") from None
     except OSError as err:
         if not follow_symlinks and path.is_symlink():
-            raise DataError(f"{path} is a symbolic link; links are not followed.") from None
-        raise DataError(f"Cannot read {path} ({err.strerror}).") from None
+            raise error(f"{path} is a symbolic link; links are not followed.") from None
+        raise error(f"Cannot read {path} ({err.strerror}).") from None
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
-        raise DataError(f"{path} is {file_kind(info.st_mode)}, not a file: replace it with the real file.")
+        raise error(f"{path} is {file_kind(info.st_mode)}, not a file: replace it with the real file.")
     return os.fdopen(fd, "rb"), info.st_size
 
 
-def read_bounded(path: str | os.PathLike, limit: int, fix: str, follow_symlinks: bool = True) -> bytes:
+def read_bounded(
+    path: str | os.PathLike, limit: int, fix: str, follow_symlinks: bool = True, error: type[ValueError] = DataError
+) -> bytes:
     """The bytes of the regular file ``path``, refused with ``fix`` in the message if over ``limit``.
 
     The size is checked before reading and the read stops one byte past the limit, so a file
-    that grows meanwhile is caught too.
+    that grows meanwhile is caught too. Problems raise ``error`` (a ValueError; DataError for data).
     """
     path = Path(path)
-    file, size = open_regular(path, follow_symlinks)
+    file, size = open_regular(path, follow_symlinks, error)
     with file:
         if size > limit:
-            raise DataError(f"{path.name} is {human_size(size)}; the limit is {human_size(limit)}: {fix}")
+            raise error(f"{path.name} is {human_size(size)}; the limit is {human_size(limit)}: {fix}")
         raw = file.read(limit + 1)
     if len(raw) > limit:
-        raise DataError(f"{path.name} is larger than {human_size(limit)} (it grew while being read): {fix}")
+        raise error(f"{path.name} is larger than {human_size(limit)} (it grew while being read): {fix}")
     return raw
 
 
