@@ -142,11 +142,18 @@ def test_a_download_left_half_done_is_swept_when_the_data_folder_is_opened(tmp_p
         assert not part.exists() and live.exists()
 
 
-def test_new_saves_hold_only_the_weights_and_old_saves_still_load(tmp_path, trained):
+def test_new_saves_hold_only_the_weights_and_old_saves_still_load(tmp_path, trained, monkeypatch):
+    import tempfile
+
     import h5py
 
+    # Keras' model.save makes a folder in the system's temporary directory (left there if the
+    # process is killed); saving weights makes none: the only folder is the store's own staging.
+    made, make = [], tempfile.mkdtemp
+    monkeypatch.setattr(tempfile, "mkdtemp", lambda *args, **kwargs: made.append(kwargs.get("dir")) or make(*args, **kwargs))
     store = ModelStore(tmp_path)
     path = store.save("new", trained)
+    assert made == [tmp_path]
     assert sorted(p.name for p in path.iterdir()) == ["manifest.json", "model.weights.h5", "vocabulary.json"]
     with h5py.File(path / "model.weights.h5") as h5:
         arrays = []
