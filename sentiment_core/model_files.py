@@ -213,14 +213,17 @@ def weights_bound(config: ModelConfig) -> int:
 def check_weights(folder: Path, config: ModelConfig) -> Path:
     """The weights file to load, after its size and every array in it were checked against ``config``.
 
-    Only sizes, shapes and types are read here (no array data): an array the model has no
+    Only sizes, shapes and types are read here, no array data: an array the model has no
     place for, one larger than any of its weights, or more of them than the model and its
     optimizer hold is refused before Keras reads a byte of it.
     """
     bound = weights_bound(config)
     path = folder / WEIGHTS
     if _is_regular(path):
-        _check_h5(path.name, io.BytesIO(read_bytes(path, bound)), config)
+        size = os.lstat(path).st_size
+        if size > bound:
+            raise ModelFileError(f"{WEIGHTS} is {size:,} bytes, more than this model's {bound:,} at most.")
+        _check_h5(path.name, str(path), config)
         return path
     legacy = folder / LEGACY_MODEL
     raw = read_bytes(legacy, bound)
@@ -244,7 +247,7 @@ def check_weights(folder: Path, config: ModelConfig) -> Path:
     return legacy
 
 
-def _check_h5(name: str, file: io.BytesIO, config: ModelConfig) -> None:
+def _check_h5(name: str, file: str | io.BytesIO, config: ModelConfig) -> None:
     import h5py
     import numpy as np
 

@@ -11,7 +11,7 @@ hostile_inputs.py`` runs the same cases against an older checkout too, for a bef
 
 from __future__ import annotations
 
-import io
+import inspect
 import json
 import os
 import struct
@@ -33,7 +33,7 @@ _ZERO_MIB = bytes(MIB)
 # Runs in the child: the case's code with ``target`` bound, then one JSON line with the outcome.
 _CHILD = textwrap.dedent(
     r"""
-    import json, resource, sys, time
+    import json, sys, time
     from pathlib import Path
     spec = json.loads(sys.argv[1])
     namespace = {"target": Path(spec["target"]), "result": None}
@@ -49,24 +49,24 @@ _CHILD = textwrap.dedent(
     print("@@OUTCOME@@" + json.dumps(outcome), flush=True)
     """
 )
-# VmHWM is the peak resident memory of this process image (it starts afresh at exec); getrusage's
-# ru_maxrss would also count the parent's memory at the fork. The child defines the same reader.
-_PEAK = textwrap.dedent(
-    """
-    def peak_mb(pid="self"):
-        try:
-            with open(f"/proc/{pid}/status") as status:
-                for line in status:
-                    if line.startswith("VmHWM:"):
-                        return int(line.split()[1]) / 1024
-        except OSError:
-            pass
-        import resource
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if pid == "self" else float("nan")
-    """
-)
-exec(_PEAK)
-_CHILD = _PEAK + _CHILD
+
+
+def peak_mb(pid="self"):
+    """Peak resident memory (MB) of a process: its VmHWM, which starts afresh at exec. (getrusage's
+    ru_maxrss would also count the parent's memory at the fork.) The child runs this same function."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if pid == "self" else float("nan")
+
+
+_CHILD = textwrap.dedent(inspect.getsource(peak_mb)) + _CHILD
 
 
 @dataclass(frozen=True)
@@ -325,7 +325,3 @@ def sparse(path: Path, size: int) -> Path:
 
 def deep_json(depth: int) -> bytes:
     return b"[" * depth + b"]" * depth
-
-
-def stream(data: bytes) -> io.BytesIO:
-    return io.BytesIO(data)
