@@ -48,7 +48,7 @@ def test_a_bad_table_loads_or_says_what_is_wrong(name):
 def test_files_that_are_not_tables_are_named_for_what_they_are():
     tables = bad_tables()
     for name, what in [("zip", "zip archive"), ("xls", "old Office file"), ("junk", "binary file"), ("pdf", "PDF"),
-                       ("nul", "binary file"), ("empty", "empty"), ("long field", "line 2: a field is longer"),
+                       ("nul", "binary file"), ("empty", "empty"), ("header only", "a header but no rows"), ("long field", "line 2: a field is longer"),
                        ("unclosed quote", "never closed"), ("labels are texts", "looks like a column of texts")]:
         with pytest.raises(DataError, match=what):
             load_table(tables[name], "data.csv", **({"text_column": "a", "label_column": "b"} if name == "labels are texts" else {}))

@@ -212,8 +212,8 @@ def load_table(
     label_col = table.column(label_column, _LABEL_COLUMNS, "label", exclude=text_col)
     if text_col == label_col:
         raise DataError(f"{name}: the text and the label cannot be the same column ({table.columns[text_col]!r}).")
-    texts, labels, skipped_text, skipped_label = [], [], 0, 0
-    for row in table.rows():
+    texts, labels, skipped_text, skipped_label, rows = [], [], 0, 0, 0
+    for rows, row in enumerate(table.rows(), start=1):
         text = row[text_col].strip() if text_col < len(row) else ""
         label = row[label_col].strip() if label_col < len(row) else ""
         if not text:
@@ -228,6 +228,8 @@ def load_table(
         notes.append(f"{skipped_text} rows with an empty text were skipped.")
     if skipped_label:
         notes.append(f"{skipped_label} rows with no label were skipped.")
+    if not rows:
+        raise DataError(f"{name} has a header but no rows: it needs one row per text.")
     if not texts:
         raise DataError(
             f"{name}: every row has an empty text or label in columns "
