@@ -202,12 +202,12 @@ class TrainConfig(_DictConfig):
     def __post_init__(self):
         if not isinstance(self.optimizer, str) or self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}; got {self.optimizer!r}.")
-        if not _is_number(self.learning_rate) or not 0.0 < self.learning_rate <= 1.0:
+        if not is_finite_number(self.learning_rate) or not 0.0 < self.learning_rate <= 1.0:
             raise ValueError(f"learning_rate must be in (0, 1]; got {self.learning_rate!r}.")
         _check_int("batch_size", self.batch_size, 1, 8192)
         _check_int("epochs", self.epochs, 1, 1000)
         _check_int("early_stopping_patience", self.early_stopping_patience, 0, 1000)
-        if not _is_number(self.weight_averaging) or not 0.0 <= self.weight_averaging < 1.0:
+        if not is_finite_number(self.weight_averaging) or not 0.0 <= self.weight_averaging < 1.0:
             raise ValueError(f"weight_averaging must be in [0, 1) (0 = off, e.g. 0.99); got {self.weight_averaging!r}.")
 
 
@@ -248,15 +248,21 @@ def seed_preset(variant: str) -> tuple[ModelConfig, TrainConfig]:
     return model, TrainConfig(**{"epochs": 3, "batch_size": 64, **train_extra}, early_stopping_patience=0)
 
 
-def _is_number(value) -> bool:
+def is_whole_number(value) -> bool:
+    """An int that is not a bool (JSON's true would otherwise pass as 1)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_finite_number(value) -> bool:
+    """An int or float, not a bool, not inf or NaN."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _check_fraction(name: str, value) -> None:
-    if not _is_number(value) or not 0.0 <= value < 1.0:
+    if not is_finite_number(value) or not 0.0 <= value < 1.0:
         raise ValueError(f"{name} must be a number in [0, 1); got {value!r}.")
 
 
 def _check_int(name: str, value, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+    if not is_whole_number(value) or not low <= value <= high:
         raise ValueError(f"{name} must be a whole number from {low} to {high}; got {value!r}.")

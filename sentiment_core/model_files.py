@@ -19,7 +19,7 @@ import stat
 import zipfile
 from pathlib import Path
 
-from .config import ModelConfig, TrainConfig
+from .config import ModelConfig, TrainConfig, is_finite_number, is_whole_number
 from .data.reading import read_bounded
 from .text import PAD_TOKEN, UNK_TOKEN, Vocabulary
 
@@ -89,7 +89,7 @@ def check_manifest(manifest) -> ModelConfig:
     if not isinstance(manifest, dict):
         raise ModelFileError(f"{MANIFEST} holds {_kind(manifest)}, not a model's description.")
     version = manifest.get("format", 1)
-    if not _is_int(version) or version < 1:
+    if not is_whole_number(version) or version < 1:
         raise ModelFileError(f"{MANIFEST}: 'format' must be a whole number; got {version!r}.")
     if version > FORMAT_VERSION:
         raise ModelFileError(f"{MANIFEST} is format {version}, from a newer Sentiment Lab: update the app to load it.")
@@ -147,20 +147,20 @@ def _check_metrics(metrics, classes: int) -> None:
         raise ModelFileError(f"{MANIFEST}: metrics must be an object; got {_kind(metrics)}.")
     for key in _FRACTIONS:
         value = metrics.get(key)
-        if value is not None and not (_is_number(value) and 0.0 <= value <= 1.0):
+        if value is not None and not (is_finite_number(value) and 0.0 <= value <= 1.0):
             raise ModelFileError(f"{MANIFEST}: metrics.{key} must be a fraction from 0 to 1; got {value!r}.")
     for key in _COUNTS:
         value = metrics.get(key)
-        if value is not None and not (_is_int(value) and value >= 0):
+        if value is not None and not (is_whole_number(value) and value >= 0):
             raise ModelFileError(f"{MANIFEST}: metrics.{key} must be a whole number; got {value!r}.")
     for key in _AMOUNTS:
         value = metrics.get(key)
-        if value is not None and not (_is_number(value) and value >= 0):
+        if value is not None and not (is_finite_number(value) and value >= 0):
             raise ModelFileError(f"{MANIFEST}: metrics.{key} must be a number; got {value!r}.")
     matrix = metrics.get("confusion_matrix")
     if matrix is not None and not (
         isinstance(matrix, list) and len(matrix) == classes
-        and all(isinstance(row, list) and len(row) == classes and all(_is_int(c) for c in row) for row in matrix)
+        and all(isinstance(row, list) and len(row) == classes and all(is_whole_number(c) for c in row) for row in matrix)
     ):
         raise ModelFileError(f"{MANIFEST}: metrics.confusion_matrix must be {classes} x {classes} counts.")
     for key in ("per_class", "glove_coverage"):
@@ -177,7 +177,7 @@ def _check_history(history) -> None:
     for key, values in history.items():
         if not isinstance(values, list):
             raise ModelFileError(f"{MANIFEST}: history.{key} must be a list.")
-        if key in _CURVES and not all(v is None or _is_number(v) for v in values):
+        if key in _CURVES and not all(v is None or is_finite_number(v) for v in values):
             raise ModelFileError(f"{MANIFEST}: history.{key} must be a list of numbers.")
 
 
@@ -197,7 +197,7 @@ def read_vocabulary(folder: Path, config: ModelConfig) -> Vocabulary:
             f"{VOCABULARY} has {len(words):,} words but the model's embedding has {config.vocab_size:,} rows: it does not fit."
         )
     counts = raw.get("counts") or {}
-    if not isinstance(counts, dict) or not all(_is_int(c) and c >= 0 for c in counts.values()):
+    if not isinstance(counts, dict) or not all(is_whole_number(c) and c >= 0 for c in counts.values()):
         raise ModelFileError(f"{VOCABULARY}: counts must map words to whole numbers.")
     return Vocabulary.from_words(words, counts)
 
@@ -287,14 +287,6 @@ def _check_h5(name: str, file: str | io.BytesIO, config: ModelConfig) -> None:
         raise ModelFileError(f"{name} holds {seen['elements']:,} numbers, more than this model and its optimizer can.")
     if seen["weights"] < len(shapes):
         raise ModelFileError(f"{name} holds {seen['weights']} of the model's {len(shapes)} weights.")
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _kind(value) -> str:
