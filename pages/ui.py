@@ -81,9 +81,13 @@ def _runner(models_dir: str) -> TrainingRunner:
 
 
 def predictor(name: str):
-    """A saved model, loaded once per server (and again only if it is saved anew)."""
+    """A saved model, loaded once per server (and again only if it is saved anew); a ValueError
+    saying why when its files cannot be used."""
     info = store().info(name)
-    return _load_predictor(str(paths.models_dir()), name, info.saved_at)
+    loaded = _load_predictor(str(paths.models_dir()), name, info.saved_at)
+    if isinstance(loaded, ValueError):
+        raise loaded
+    return loaded
 
 
 def predictors(names: list[str]) -> tuple[list, dict[str, str]]:
@@ -99,7 +103,12 @@ def predictors(names: list[str]) -> tuple[list, dict[str, str]]:
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the model ...")
 def _load_predictor(models_dir: str, name: str, saved_at: str):
-    return ModelStore(models_dir).load(name)
+    # A failure is kept too (returned, not raised: Streamlit does not cache exceptions), so a
+    # broken model is not checked and built again on every rerun of every visitor's page.
+    try:
+        return ModelStore(models_dir).load(name)
+    except ValueError as error:
+        return type(error)(str(error))  # without its traceback, which would keep the half-built model alive
 
 
 def glove():

@@ -244,10 +244,14 @@ def break_model(name: str, manifest) -> None:
 
 
 def test_predict_page_answers_with_the_models_that_load(monkeypatch, tmp_path):
+    from sentiment_core.store import ModelStore
+
     monkeypatch.setenv("SENTIMENT_DATA_DIR", str(tmp_path))
     save_tiny_model("good")
     save_tiny_model("broken")
     (tmp_path / "models" / "broken" / "model.weights.h5").write_bytes(b"not weights")  # lists, fails to load
+    loads, load = [], ModelStore.load
+    monkeypatch.setattr(ModelStore, "load", lambda self, name: loads.append(name) or load(self, name))
     app = open_app().switch_page("pages/predict.py").run()
     app.multiselect(key="predict_models").set_value(["broken", "good"]).run()
     app.text_input(key="predict_text").set_value("a great film").run()
@@ -256,6 +260,8 @@ def test_predict_page_answers_with_the_models_that_load(monkeypatch, tmp_path):
     assert "**good**" in cards and "**broken**" in cards
     assert any("'broken' cannot be used" in e and "model.weights.h5" in e for e in errors(app))
     assert len(app.get("plotly_chart")) == 1  # the good model's probability bars
+    # Each model was loaded (or found broken) once; reruns use the server's cache, failures included.
+    assert sorted(loads) == ["broken", "good"]
     # With only the broken model chosen the page still renders, with its message.
     app.multiselect(key="predict_models").set_value(["broken"]).run()
     app.text_input(key="predict_text").set_value("another film").run()
