@@ -21,25 +21,26 @@ job = runner.job
 current = job.snapshot() if job is not None else None
 busy = current is not None and current.running
 
-# Keyed by the upload's id, not its bytes: hashing an upload of up to 100 MB on every rerun costs.
+# Keyed by the upload's id, not its bytes: copying and hashing an upload of up to 100 MB on
+# every rerun costs; the bytes are read only when the cache misses.
 @st.cache_data(max_entries=4, show_spinner="Reading the file ...")
-def upload_columns(file_id: str, _raw: bytes, name: str, header: bool | None):
-    return table_columns(_raw, name, header=header)
+def upload_columns(file_id: str, _upload, header: bool | None):
+    return table_columns(_upload.getvalue(), _upload.name, header=header)
 
 
 @st.cache_data(max_entries=4, show_spinner="Reading the file ...")
-def read_upload(file_id: str, _raw: bytes, name: str, text_column: str, label_column: str, header: bool):
+def read_upload(file_id: str, _upload, text_column: str, label_column: str, header: bool):
     """Parse and split an upload once, not on every rerun of the page."""
-    own = load_table(_raw, name, text_column=text_column, label_column=label_column, header=header)
+    own = load_table(_upload.getvalue(), _upload.name, text_column=text_column, label_column=label_column, header=header)
     return own, train_val_test_split(own, seed=42)
 
 
 def pick_columns_and_read(upload):
     """Column pickers for an upload (the guesses preselected), then the data set; (None, splits) until both are chosen."""
-    raw, key = upload.getvalue(), upload.file_id
-    guessed = upload_columns(key, raw, upload.name, None)
+    key = upload.file_id
+    guessed = upload_columns(key, upload, None)
     header = st.checkbox("The first row names the columns", value=guessed.has_header, key=f"header-{key}")
-    columns = guessed if header == guessed.has_header else upload_columns(key, raw, upload.name, header)
+    columns = guessed if header == guessed.has_header else upload_columns(key, upload, header)
     left, right = st.columns(2)
 
     def index(column):
@@ -52,7 +53,7 @@ def pick_columns_and_read(upload):
     if text is None or label is None:
         st.info("Choose the text column and the label column.")
         return None, (None, None, None)
-    return read_upload(key, raw, upload.name, text, label, header)
+    return read_upload(key, upload, text, label, header)
 
 
 TRAIN_SIZES = [200, 500, 1000, 2000, 5000, 10000, 22500]
