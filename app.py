@@ -6,8 +6,10 @@
 import streamlit as st
 
 from pages import ui
+from sentiment_core import paths
 from sentiment_core.config import default_configs
-from sentiment_core.jobs import TrainingRequest
+from sentiment_core.estimates import estimate
+from sentiment_core.jobqueue import DataSpec
 from sentiment_core.status import lab_status
 
 st.set_page_config(page_title="Sentiment Lab", page_icon="🎬", layout="wide")
@@ -22,7 +24,8 @@ def home() -> None:
         "Train small embedding and CNN sentiment models on real movie reviews, type sentences and watch "
         "several models judge them live, and compare the word embeddings they learn with GloVe."
     )
-    status = lab_status()
+    models, unreadable = ui.scan()
+    status = lab_status(models=models, unreadable=unreadable)
     left, middle, right = st.columns(3)
     with left:
         st.subheader("Data")
@@ -43,22 +46,30 @@ def home() -> None:
     if status["unreadable"]:
         names = ", ".join(u["name"] for u in status["unreadable"][:5])
         st.warning(f"{len(status['unreadable'])} model folder(s) cannot be used ({names}): the Models page says why.")
-    job = ui.runner().job
-    busy = job is not None and job.running
+    me = ui.who()
+    queue = ui.queue()
+    mine = queue.latest_of(me.owner)
+    waiting = mine is not None and mine.waiting
     label = "Train a first model: fastText on 2,000 IMDB reviews (about 30 s)"
-    if st.button(label, type="primary", disabled=busy, key="quick_train"):
+    if st.button(label, type="primary", disabled=waiting or not status["imdb"]["found"], key="quick_train"):
         model_config, train_config = default_configs("fasttext")
-        name = ui.store().free_name(QUICK_NAME)
+        reserved = queue.reserved_names()
+        name, n = QUICK_NAME, 2
+        while ui.store().exists(name) or name in reserved:
+            name, n = f"{QUICK_NAME}-{n}", n + 1
+        sizes = (1800, 200, 1000)
+        plan = estimate(model_config, train_config, *sizes)
+        data = DataSpec("imdb", "IMDB 2,000 train / 1,000 test", data_dir=str(paths.data_dir()), train_size=2000,
+                        test_size=1000, sizes=sizes)
         try:
-            ui.runner().start(
-                TrainingRequest(name, model_config, train_config, ui.runner().imdb_loader(2000, 1000), "IMDB 2,000 train / 1,000 test")
-            )
+            ui.engine().submit(ui.models_dir(), me, name, model_config, train_config, data,
+                               {"ready_s": plan.ready_s, "train_s": plan.train_s, "test_s": plan.test_s, "total_s": plan.total_s})
         except ValueError as error:
             st.error(str(error))
         else:
             st.switch_page("pages/train.py")
-    if busy:
-        st.info("A model is training now: follow it on the Train page.")
+    if waiting:
+        st.info("Your job is waiting in the queue: follow it on the Train page.")
 
     st.subheader("What you can do here")
     cols = st.columns(4)
@@ -83,4 +94,6 @@ pages = [
     st.Page("pages/models.py", title="Models", icon=":material/inventory_2:"),
 ]
 ui.mark_routed()
-st.navigation(pages).run()
+page = st.navigation(pages)
+ui.follow_wanted_page()
+page.run()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -16,9 +18,9 @@ from sentiment_core.projection import (
     neighbours,
     projector_files,
 )
-from sentiment_core.tasks import BackgroundTask, ResultCache
+from sentiment_core.tasks import ResultCache
 
-ui.setup_page()
+ui.setup_page("embeddings")
 st.title("Word embeddings")
 st.caption(
     "Each dot is a word. Words a model uses alike end up close together; colour shows how positive (green) "
@@ -27,13 +29,16 @@ st.caption(
 )
 
 glove = ui.glove()
-models = [m for m in ui.store().list()]
+models = ui.models_best_first()
 GLOVE_ONLY = "(no model: GloVe's most frequent words)"
 options = [m.name for m in models] + [GLOVE_ONLY]
 a, b, c, d = st.columns([3, 2, 2, 2])
-model_name = a.selectbox("Learned embedding of", options, key="emb_model")
-n_words = b.select_slider("Words (most frequent)", [100, 200, 300, 500, 1000, 2000, 3000, 5000], 500, key="emb_n")
-method = c.radio("Projection", ["tsne", "pca"], format_func={"tsne": "t-SNE", "pca": "PCA"}.get, horizontal=True, key="emb_method")
+model_name = a.selectbox("Learned embedding of", options, key="emb_model", bind="query-params",
+                         help="The best model by validation accuracy comes first.")
+n_words = b.select_slider("Words (most frequent)", [100, 200, 300, 500, 1000, 2000, 3000, 5000], 500, key="emb_n",
+                          bind="query-params")
+method = c.radio("Projection", ["tsne", "pca"], format_func={"tsne": "t-SNE", "pca": "PCA"}.get, horizontal=True, key="emb_method",
+                 bind="query-params")
 with d:
     perplexity = st.slider("Perplexity", 2, 100, 30, key="emb_perplexity", disabled=method != "tsne")
     iterations = st.select_slider("Iterations", [250, 500, 1000, 2000], 1000, key="emb_iterations", disabled=method != "tsne")
@@ -57,40 +62,38 @@ def projection_cache() -> ResultCache:
     return ResultCache(max_entries=12)
 
 
-def cached_maps(key, compute):
+def cached_maps(key):
     maps = projection_cache().get(key)
     if maps is None:
-        # Computed on a worker thread, so this page can draw progress while it runs.
+        # Computed on the engine's serving worker (where the model is warm); this page draws progress meanwhile.
         estimate = 2 * estimate_projection_seconds(n_words, method, iterations)
-        task = BackgroundTask(compute, estimate_s=estimate).start()
+        future = ui.engine().embedding_maps(ui.models_dir(), *key[1:])
         bar = st.progress(0.0, text="Starting ...")
-        while not task.wait(0.25):
-            now = task.snapshot()
-            bar.progress(now.fraction, text=f"{now.step} {ui.duration(now.elapsed_s)} of about {ui.duration(estimate)}")
+        started = time.monotonic()
+        while not future.done():
+            elapsed = time.monotonic() - started
+            bar.progress(min(elapsed / estimate, 0.95),
+                         text=f"Computing the maps on the worker: {ui.duration(elapsed)} of about {ui.duration(estimate)}")
+            time.sleep(0.25)
         bar.empty()
-        maps = projection_cache().put(key, task.result())
+        maps = projection_cache().put(key, future.result())
     return maps
 
 
-predictor = None
+saved_at = ""
 if model_name != GLOVE_ONLY:
-    try:
-        predictor = ui.predictor(model_name)
-    except ValueError as error:  # the message names the model and the fix
-        st.error(str(error))
-        st.stop()
-saved_at = predictor.manifest.get("saved_at", "") if predictor is not None else ""
-key = (str(paths.models_dir()), model_name, saved_at, n_words, method, perplexity if method == "tsne" else 0,
-       iterations if method == "tsne" else 0)
+    saved_at = dict(ui.model_refs([model_name]))[model_name]
+key = (str(paths.models_dir()), None if model_name == GLOVE_ONLY else model_name, saved_at, n_words, method,
+       perplexity if method == "tsne" else 0, iterations if method == "tsne" else 0)
 try:
-    maps = cached_maps(key, lambda progress: embedding_maps(predictor, glove, n_words, method, perplexity, iterations,
-                                                           progress=progress))
-except ValueError as error:
+    maps = cached_maps(key)
+except ValueError as error:  # the model's files, or the engine: the message names the fix
     st.error(str(error))
     st.stop()
 ui.show_notes(maps.notes)
 
-search = st.text_input("Find a word (highlighted in both maps, with its nearest neighbours)", key="emb_search").strip().lower()
+search = (st.text_input("Find a word (highlighted in both maps, with its nearest neighbours)", key="emb_search",
+                        bind="query-params") or "").strip().lower()
 if search and search not in maps.words:
     st.warning(f"{search!r} is not among the {len(maps.words):,} words on the map: show more words or try another.")
     search = ""

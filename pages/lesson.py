@@ -10,21 +10,24 @@ import streamlit as st
 
 from pages import ui
 from sentiment_core.lesson import glove_tables, text_to_numbers
-from sentiment_core.models import embedding_weights
 
-ui.setup_page()
+ui.setup_page("lesson")
 st.title("How text becomes numbers")
 st.caption("A model sees numbers, not words. Type a sentence and follow it through each way of encoding text.")
 
-models = ui.store().list()
+models = ui.models_best_first()
 GLOVE = "GloVe's 5,000 most frequent words"
 a, b = st.columns([3, 2])
-sentence = a.text_input("Sentence", ui.examples()["lesson"], key="lesson_text", live="400ms", max_chars=2000)
-source = b.selectbox("Vocabulary and embedding from", [GLOVE] + [m.name for m in models], key="lesson_source")
+# Every setting lives in the URL: a link on a slide opens this sentence with these settings.
+sentence = a.text_input("Sentence", ui.examples()["lesson"], key="lesson_text", live="400ms", max_chars=2000,
+                        bind="query-params")
+source = b.selectbox("Vocabulary and embedding from", [GLOVE] + [m.name for m in models], key="lesson_source",
+                     bind="query-params")
 a, b, c = st.columns(3)
-seq_len = a.slider("Padded length", 5, 60, 20, key="lesson_len")
-buckets = b.slider("Hashing columns", 5, 500, 50, key="lesson_buckets", help="Fewer columns, more collisions.")
-ngram = c.slider("n-grams up to n =", 1, 4, 2, key="lesson_n")
+seq_len = a.slider("Padded length", 5, 60, 20, key="lesson_len", bind="query-params")
+buckets = b.slider("Hashing columns", 5, 500, 50, key="lesson_buckets", help="Fewer columns, more collisions.",
+                   bind="query-params")
+ngram = c.slider("n-grams up to n =", 1, 4, 2, key="lesson_n", bind="query-params")
 
 
 @st.cache_resource(max_entries=1, show_spinner=False)
@@ -40,11 +43,10 @@ if source == GLOVE:
     embedding_source = "GloVe 6B, 50 dimensions"
 else:
     try:
-        predictor = ui.predictor(source)
+        vocabulary, table = ui.embedding_table(source)
     except ValueError as error:  # a model whose files cannot be used: say so, here only
         st.error(str(error))
         st.stop()
-    vocabulary, table = predictor.vocabulary, embedding_weights(predictor.model)
     embedding_source = f"learned by {source}"
 
 try:

@@ -1,4 +1,4 @@
-"""Models: every saved model with its settings, data, accuracy and curves; compare and delete."""
+"""Models: the class leaderboard (every saved model, sortable), curves to compare, details, and delete."""
 
 from __future__ import annotations
 
@@ -7,30 +7,32 @@ import streamlit as st
 
 from pages import ui
 from sentiment_core.config import VARIANT_DESCRIPTIONS
+from sentiment_core.leaderboard import best_first, leaderboard
+from sentiment_core.manage import delete_model, owner_of
 
-ui.setup_page()
-st.title("Saved models")
+ui.setup_page("models")
+st.title("Models and the class leaderboard")
 store = ui.store()
-models, unreadable = store.scan()
+me = ui.who()
+models, unreadable = ui.scan()
+models = best_first(models)
 
 
 def delete_button(name: str, path, key: str) -> None:
+    owner, nickname = owner_of(store, name)
+    if not me.may_manage(owner):
+        st.caption(f"Only {nickname or 'the person who made it'} or the teacher can delete {name!r}.")
+        return
     with st.expander(f"Delete {name}"):
         st.write(f"This removes {path} for good.")
         if st.button(f"Delete {name}", type="primary", key=key):
             try:
-                store.delete(name)
+                delete_model(store, me, name)
             except ValueError as error:
                 st.error(str(error))
             else:
                 st.toast(f"Deleted {name}.")
                 st.rerun()
-
-
-def data_text(manifest: dict) -> str:
-    data = manifest.get("data") or {}
-    train, test = data.get("train") or {}, data.get("test") or {}
-    return f"{train.get('source', '?')}: {train.get('size', '?')} train / {test.get('size', '—')} test"
 
 
 if unreadable:
@@ -46,24 +48,16 @@ if not models:
     st.page_link("pages/train.py", label="Train one", icon=":material/model_training:")
     st.stop()
 
-ui.dataframe(
-    [
-        {
-            "name": m.name,
-            "variant": m.variant,
-            "test accuracy": ui.percent(m.test_accuracy),
-            "validation accuracy": ui.percent(m.metrics.get("val_accuracy")),
-            "best epoch": m.metrics.get("best_epoch"),
-            "data": data_text(m.manifest),
-            "saved": m.saved_at.replace("T", " "),
-        }
-        for m in models
-    ]
-)
+st.caption("Every finished run on this server, best validation accuracy first; click a column to sort. Validation "
+           "accuracy ranks (it is what settings are chosen on); test accuracy only reports.")
+percent = st.column_config.NumberColumn(format="percent")
+ui.dataframe(leaderboard(models), column_config={"validation accuracy": percent, "test accuracy": percent},
+             key="models_leaderboard")
 
 st.subheader("Compare")
 names = [m.name for m in models]
-chosen = st.multiselect("Models to compare", names, default=names[: min(3, len(names))], key="models_compare")
+chosen = st.multiselect("Runs to compare", names, default=names[: min(3, len(names))], key="models_compare",
+                        persist_state="session")
 metric = st.radio("Curve", ["val_accuracy", "val_loss", "accuracy", "loss"], horizontal=True, key="models_metric",
                   format_func=lambda m: m.replace("val_", "validation ").replace("_", " "))
 fig = go.Figure()

@@ -1,4 +1,8 @@
-"""Predict: type a sentence and every saved model judges it as you type; or judge many at once."""
+"""Predict: type a sentence and every chosen model judges it as you type; or judge many at once.
+
+The models run on the engine's serving worker; this page sends texts and draws the numbers.
+The text and the chosen models live in the URL, so a link on a slide opens the same judgement.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +11,25 @@ import streamlit as st
 from pages import ui
 from sentiment_core.data import MAX_BATCH_TEXTS, MAX_TABLE_BYTES, read_texts
 from sentiment_core.exports import csv_bytes
-from sentiment_core.inference import compare, predict_table
 
-ui.setup_page()
+ui.setup_page("predict")
 st.title("Predict")
 
-models = ui.store().list()
+models = ui.models_best_first()
 if not models:
     st.info("No saved models yet: train one first (a fastText model on 2,000 reviews takes about half a minute).")
     st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
     st.stop()
 
 names = [m.name for m in models]
-chosen = st.multiselect("Models", names, default=names[:4], key="predict_models",
-                        help="Every chosen model judges the text; newest first.")
+chosen = st.multiselect("Models", names, default=names[:3], key="predict_models", bind="query-params",
+                        help="Every chosen model judges the text. The list starts with the best by validation accuracy.")
+chosen = [name for name in chosen if name in names]  # a shared link may name a model deleted since
 if not chosen:
     st.warning("Choose at least one model.")
     st.stop()
-# A model that fails to load gets its message in its own card; the others still answer.
-predictors, failures = ui.predictors(chosen)
+engine = ui.engine()
+refs = ui.model_refs(chosen)
 
 single, batch = st.tabs(["Playground", "Many texts"])
 
@@ -40,18 +44,17 @@ with single:
     def playground() -> None:
         text = st.text_input(
             "Type a sentence: the predictions update as you type", key="predict_text", live="400ms",
-            placeholder="the movie was awesome. Loved it",
+            placeholder="the movie was awesome. Loved it", bind="query-params",
         )
         if not text or not text.strip():
             st.caption("Waiting for a sentence ...")
             return
         try:
-            rows = compare(predictors, text)
-        except ValueError as error:
+            # A model that fails to load gets its message in its own card; the others still answer.
+            rows = engine.compare(ui.models_dir(), refs, text)
+        except ValueError as error:  # the text itself, or the engine (EngineError)
             st.error(str(error))
             return
-        rows += [{"model": name, "prediction": None, "words": [], "error": message} for name, message in failures.items()]
-        rows.sort(key=lambda row: chosen.index(row["model"]))
         columns = st.columns(min(len(rows), 2))
         for i, row in enumerate(rows):
             with columns[i % len(columns)].container(border=True):
@@ -61,8 +64,7 @@ with single:
                     continue
                 p = row["prediction"]
                 st.markdown(f"{p.label} · {p.confidence:.1%}")
-                st.plotly_chart(ui.probability_bars(p.probabilities), key=f"bars-{row['model']}", config={"displayModeBar": False})
-                st.html(ui.word_weights_html(row["words"]))
+                st.html(ui.probability_bars_html(p.probabilities) + ui.word_weights_html(row["words"]))
                 if p.unknown:
                     st.caption("Unknown to this model (dotted underline): " + ", ".join(dict.fromkeys(p.unknown)))
                 if p.note:
@@ -82,13 +84,16 @@ with batch:
         f"... or a file: one text per line (.txt), or a CSV/TSV with a text column (up to {MAX_TABLE_BYTES >> 20} MB, "
         f"{MAX_BATCH_TEXTS:,} texts)", type=["txt", "csv", "tsv"], key="batch_upload",
     )
-    if st.button("Judge them", type="primary", key="batch_go", disabled=not predictors):
+    if st.button("Judge them", type="primary", key="batch_go"):
         try:
             if upload is not None:
                 texts, notes = read_texts(upload.getvalue(), upload.name)
             else:
                 texts, notes = [line for line in pasted.splitlines() if line.strip()], []
-            rows = predict_table(predictors, texts)
+            if not any(t.strip() for t in texts):
+                raise ValueError("No texts to judge: paste one text per line or upload a file.")
+            with st.spinner(f"Judging {len(texts):,} texts ..."):
+                rows = engine.predict_table(ui.models_dir(), refs, texts)
         except ValueError as error:  # DataError included
             st.error(str(error))
         else:

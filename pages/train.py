@@ -1,4 +1,9 @@
-"""Train: pick data, a variant and its settings; training runs as a background job with live curves."""
+"""Train: your job's progress and live curves at the top; below, data, a variant and its settings.
+
+Training runs on the engine's training worker, in a queue every session can join (one waiting
+job per person). The form keeps its values across page switches; the model's name is a fresh free
+one after each submission; the estimate counts getting ready and corrects itself from the live rate.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,32 @@ import time
 import streamlit as st
 
 from pages import ui
+from sentiment_core import paths
 from sentiment_core.config import VARIANT_DESCRIPTIONS, VARIANTS, default_configs, seed_preset
 from sentiment_core.data import MAX_TABLE_BYTES, imdb_status, load_table, table_columns, train_val_test_split
-from sentiment_core.jobs import TrainingRequest
+from sentiment_core.estimates import estimate
+from sentiment_core.jobdata import save_splits
+from sentiment_core.jobqueue import DataSpec
+from sentiment_core.manage import name_base, rename_model
 from sentiment_core.store import validate_name
 from sentiment_core.text import KEEP_CHOICES
-from sentiment_core.training import estimate_seconds
 
-ui.setup_page()
+KEEP = "session"  # form values survive a visit to another page
+
+ui.setup_page("train")
 st.title("Train a model")
-runner = ui.runner()
-job = runner.job
-current = job.snapshot() if job is not None else None
-busy = current is not None and current.running
+me = ui.who()
+engine = ui.engine()
+queue = ui.queue()
+
+
+def free_name(base: str) -> str:
+    """``base``, or ``base-2`` ...: not a saved model and not reserved by a job in the queue."""
+    reserved, candidate, n = queue.reserved_names(), base, 2
+    while ui.store().exists(candidate) or candidate in reserved:
+        candidate, n = f"{base[:60]}-{n}", n + 1
+    return candidate
+
 
 # Keyed by the upload's id, not its bytes: copying and hashing an upload of up to 100 MB on
 # every rerun costs; the bytes are read only when the cache misses.
@@ -56,6 +74,118 @@ def pick_columns_and_read(upload):
     return read_upload(key, upload, text, label, header)
 
 
+
+# -- your job and the room's, at the top (what a projector shows) ------------------------------
+
+
+@st.fragment(run_every=1.0)
+def job_panel() -> None:
+    mine = queue.latest_of(me.owner)
+    active = queue.active()
+    running = [job for job in active if job.running]
+    if mine is not None and mine.waiting:
+        st.info(f"Your job {mine.name!r} is number {mine.position} in the queue; it should start in about "
+                f"{ui.duration(mine.starts_in_s)}.")
+        if st.button("Take it off the queue", key="train_cancel"):
+            _stop(mine)
+    shown = [job for job in running if mine is None or job.id != mine.id]
+    if mine is not None and not mine.waiting:
+        _job_card(queue.get(mine.id), mine=True)
+    for job in shown:
+        _job_card(queue.get(job.id), mine=False)
+    waiting = [job for job in active if job.waiting]
+    if waiting:
+        with st.expander(f"Queue: {len(waiting)} waiting", expanded=False):
+            ui.dataframe([{"position": j.position, "model": j.name, "by": j.nickname, "variant": j.variant,
+                           "data": j.data_label, "starts in about": ui.duration(j.starts_in_s)} for j in waiting])
+            if me.teacher and st.button("Clear the queue", key="train_clear_queue"):
+                st.toast(f"Took {queue.clear_waiting(me)} jobs off the queue.")
+    if mine is None and not running:
+        st.caption("Nothing is training. Choose data and a model below and press Train: progress and curves appear here.")
+    # When a job of this session ends, the whole page reruns once (fresh name, Train enabled).
+    if mine is not None and mine.active:
+        st.session_state["train_watching"] = mine.id
+    elif mine is not None and st.session_state.get("train_watching") == mine.id:
+        st.session_state["train_watching"] = None
+        st.rerun(scope="app")
+
+
+def _stop(job) -> None:
+    try:
+        queue.request_stop(job.id, me)
+    except ValueError as error:  # NotAllowed: not the owner, not the teacher
+        st.error(str(error))
+    else:
+        st.toast("Stopping after this batch ..." if job.running else "Taken off the queue.")
+
+
+def _job_card(job, mine: bool) -> None:
+    whose = "Your job" if mine else f"{job.nickname or 'A classmate'}'s job"
+    title = "training now" if job.running else "finished" if not job.active else "waiting"
+    with st.container(border=True):
+        st.markdown(f"**{whose}, {title}: {job.name}** ({job.variant}, {job.data_label})")
+        if job.running:
+            st.progress(job.fraction, text=job.message)
+            p = job.progress
+            cols = st.columns(5)
+            cols[0].metric("Epoch", f"{p.get('epoch', 0)} / {p.get('epochs', job.train_config.epochs)}")
+            cols[1].metric("Batch", f"{p.get('batch', 0)} / {p.get('batches')}" if p.get("batches") else "—")
+            cols[2].metric("Reviews / s", f"{p['samples_per_s']:,.0f}" if p.get("samples_per_s") else "—")
+            cols[3].metric("Elapsed", ui.duration(job.elapsed_s))
+            cols[4].metric("Time left (about)", ui.duration(job.left_s))
+            if me.may_manage(job.owner):
+                if st.button("Stop", key=f"train_stop-{job.id}", disabled=job.stop_requested,
+                             help="Ends after the current batch and keeps the best complete epoch so far."):
+                    _stop(job)
+            if job.stop_requested:
+                st.caption("Stopping after the current batch ...")
+        else:
+            {"done": st.success, "stopped": st.warning, "failed": st.error}.get(job.state, st.info)(job.message)
+        if job.batch_points or job.epoch_history.get("epoch"):
+            left, right = st.columns(2)
+            left.plotly_chart(ui.training_curves(job.batch_points, job.epoch_history, "loss"), key=f"curve_loss-{job.id}")
+            right.plotly_chart(ui.training_curves(job.batch_points, job.epoch_history, "accuracy"), key=f"curve_acc-{job.id}")
+        if mine and not job.active:
+            _results(job)
+
+
+def _results(job) -> None:
+    m = job.metrics
+    if not m or m.get("test_accuracy") is None:
+        return
+    cols = st.columns(4)
+    cols[0].metric("Test accuracy", ui.percent(m["test_accuracy"]))
+    cols[1].metric("Best validation accuracy", ui.percent(m.get("val_accuracy")))
+    cols[2].metric("Best epoch", f"{m.get('best_epoch')} of {m.get('epochs_run')}")
+    took = job.elapsed_s
+    cols[3].metric("Took", ui.duration(took), help="From the start on the worker to the saved model.")
+    if job.planned_s:
+        st.caption(f"Estimated {ui.duration(job.planned_s)} before it started; it took {ui.duration(took)} "
+                   f"({took / job.planned_s:.1f}× the estimate).")
+    left, right = st.columns([2, 3])
+    left.plotly_chart(ui.confusion_figure(m["confusion_matrix"], list(m["per_class"])), key=f"confusion-{job.id}")
+    with right:
+        st.markdown("**Most confident mistakes on the test set**")
+        st.table(
+            [{"text": r["text"][:240] + ("..." if len(r["text"]) > 240 else ""), "true": r["true"], "predicted": r["predicted"],
+              "confidence": f"{r['confidence']:.0%}"} for r in m.get("misclassified", [])[:4]],
+        )
+    if job.saved_as and ui.store().exists(job.saved_as):
+        with st.form(f"rename_form-{job.id}", border=False):
+            a, b = st.columns([3, 1], vertical_alignment="bottom")
+            new_name = a.text_input("Saved as (edit to rename)", value=job.saved_as, max_chars=64, key=f"rename-{job.id}")
+            if b.form_submit_button("Rename"):
+                try:
+                    rename_model(ui.store(), queue, me, job.saved_as, new_name.strip())
+                    st.success(f"Renamed to {new_name.strip()!r}.")
+                except ValueError as error:
+                    st.error(str(error))
+        st.page_link("pages/predict.py", label="Try it on the Predict page", icon=":material/chat:")
+
+
+job_panel()
+st.divider()
+
 TRAIN_SIZES = [200, 500, 1000, 2000, 5000, 10000, 22500]
 TEST_SIZES = [200, 500, 1000, 2500, 5000, 25000]
 
@@ -63,8 +193,8 @@ TEST_SIZES = [200, 500, 1000, 2500, 5000, 25000]
 settings, estimate_column = st.columns([3, 2], gap="large")
 with settings:
     st.subheader("1. Data")
-    source = st.radio("Train on", ["IMDB movie reviews", "My own file (CSV/TSV)"], horizontal=True, key="train_source")
-    data_ready, data_label, loader, sizes = False, "", None, (0, 0, 0)
+    source = st.radio("Train on", ["IMDB movie reviews", "My own file (CSV/TSV)"], horizontal=True, key="train_source", persist_state=KEEP)
+    data_ready, data_label, data_spec, splits, sizes = False, "", None, None, (0, 0, 0)
     if source == "IMDB movie reviews":
         status = imdb_status()
         if status["found"]:
@@ -72,11 +202,12 @@ with settings:
         else:
             st.warning(status["message"])
         left, right = st.columns(2)
-        n_train = left.select_slider("Training reviews (10% of them validate)", TRAIN_SIZES, value=2000, key="train_n")
-        n_test = right.select_slider("Test reviews (official test set)", TEST_SIZES, value=1000, key="test_n")
+        n_train = left.select_slider("Training reviews (10% of them validate)", TRAIN_SIZES, value=2000, key="train_n", persist_state=KEEP)
+        n_test = right.select_slider("Test reviews (official test set)", TEST_SIZES, value=1000, key="train_test_n", persist_state=KEEP)
         data_ready, data_label = True, f"IMDB {n_train:,} train / {n_test:,} test"
         sizes = (n_train - n_train // 10, n_train // 10, n_test)
-        loader = runner.imdb_loader(None if n_train >= 22500 else n_train, None if n_test >= 25000 else n_test)
+        data_spec = DataSpec("imdb", data_label, data_dir=str(paths.data_dir()), train_size=None if n_train >= 22500 else n_train,
+                             test_size=None if n_test >= 25000 else n_test, sizes=sizes)
     else:
         upload = st.file_uploader(
             "A CSV or TSV with a text column and a label column (0/1, neg/pos, or any class names), "
@@ -94,52 +225,53 @@ with settings:
                 st.success(f"{len(own):,} texts in {len(own.class_names)} classes ({counts}); split 70/10/20 into train/validation/test.")
                 data_ready, data_label = True, f"{upload.name} ({len(own):,} texts)"
                 sizes = (len(train_set), len(val_set), len(test_set))
-                loader = lambda: (train_set, val_set, test_set)  # noqa: E731
+                splits = (train_set, val_set, test_set)
+                data_spec = DataSpec("file", data_label, sizes=sizes)
 
     # -- 2. model -----------------------------------------------------------------------------
     st.subheader("2. Model")
-    variant = st.selectbox("Variant", VARIANTS, index=VARIANTS.index("fasttext"), key="train_variant")
+    variant = st.selectbox("Variant", VARIANTS, index=VARIANTS.index("fasttext"), key="train_variant", persist_state=KEEP)
     st.caption(VARIANT_DESCRIPTIONS[variant])
     preset = st.radio(
-        "Settings", ["Tuned defaults", "The seed's settings"], horizontal=True, key="train_preset",
+        "Settings", ["Tuned defaults", "The seed's settings"], horizontal=True, key="train_preset", persist_state=KEEP,
         help="Tuned defaults were chosen on IMDB's validation split; the seed's settings reproduce the tutorial (it overfits).",
     )
     model_config, train_config = default_configs(variant) if preset == "Tuned defaults" else seed_preset(variant)
     k = f"{variant}-{preset}"  # each variant/preset pair keeps its own widget values
     with st.expander("Hyperparameters", expanded=False):
         a, b, c = st.columns(3)
-        vocab_size = a.number_input("Vocabulary size", 1000, 20000, model_config.vocab_size, 1000, key=f"vocab-{k}")
-        seq_len = b.number_input("Sequence length (words)", 20, 1000, model_config.seq_len, 10, key=f"len-{k}")
+        vocab_size = a.number_input("Vocabulary size", 1000, 20000, model_config.vocab_size, 1000, key=f"train_vocab-{k}", persist_state=KEEP)
+        seq_len = b.number_input("Sequence length (words)", 20, 1000, model_config.seq_len, 10, key=f"train_len-{k}", persist_state=KEEP)
         embedding_dim = c.number_input(
-            "Embedding size", 8, 300, model_config.embedding_dim, 2, key=f"emb-{k}", disabled=model_config.uses_glove,
+            "Embedding size", 8, 300, model_config.embedding_dim, 2, key=f"train_emb-{k}", persist_state=KEEP, disabled=model_config.uses_glove,
             help="GloVe variants use GloVe's 50 dimensions." if model_config.uses_glove else None,
         )
         changes = {"vocab_size": int(vocab_size), "seq_len": int(seq_len), "embedding_dim": int(embedding_dim)}
         if variant in ("cnn", "multicnn", "glove-static", "glove-tuned", "multichannel"):
-            changes["filters"] = int(a.number_input("Filters per kernel", 10, 300, model_config.filters, 10, key=f"filters-{k}"))
-            kernels = b.multiselect("Kernel sizes", list(range(1, 8)), list(model_config.kernel_sizes), key=f"kernels-{k}")
+            changes["filters"] = int(a.number_input("Filters per kernel", 10, 300, model_config.filters, 10, key=f"train_filters-{k}", persist_state=KEEP))
+            kernels = b.multiselect("Kernel sizes", list(range(1, 8)), list(model_config.kernel_sizes), key=f"train_kernels-{k}", persist_state=KEEP)
             changes["kernel_sizes"] = tuple(sorted(kernels)) or model_config.kernel_sizes
         if variant == "dense":
-            changes["hidden_units"] = int(a.number_input("Hidden units", 16, 1000, model_config.hidden_units, 16, key=f"hidden-{k}"))
+            changes["hidden_units"] = int(a.number_input("Hidden units", 16, 1000, model_config.hidden_units, 16, key=f"train_hidden-{k}", persist_state=KEEP))
         if variant == "bilstm":
-            changes["lstm_units"] = int(a.number_input("LSTM units", 8, 256, model_config.lstm_units, 8, key=f"lstm-{k}"))
-        changes["dropout"] = float(c.slider("Dropout", 0.0, 0.8, float(model_config.dropout), 0.05, key=f"drop-{k}"))
+            changes["lstm_units"] = int(a.number_input("LSTM units", 8, 256, model_config.lstm_units, 8, key=f"train_lstm-{k}", persist_state=KEEP))
+        changes["dropout"] = float(c.slider("Dropout", 0.0, 0.8, float(model_config.dropout), 0.05, key=f"train_drop-{k}", persist_state=KEEP))
         changes["embedding_dropout"] = float(
-            c.slider("Embedding dropout", 0.0, 0.8, float(model_config.embedding_dropout), 0.05, key=f"edrop-{k}")
+            c.slider("Embedding dropout", 0.0, 0.8, float(model_config.embedding_dropout), 0.05, key=f"train_edrop-{k}", persist_state=KEEP)
         )
         changes["keep"] = b.radio("Long reviews: read the", list(KEEP_CHOICES), index=KEEP_CHOICES.index(model_config.keep),
                                   format_func=lambda keep: "start + end" if keep == "both" else keep,
-                                  horizontal=True, key=f"keep-{k}")
+                                  horizontal=True, key=f"train_keep-{k}", persist_state=KEEP)
         a, b, c = st.columns(3)
-        epochs = a.number_input("Epochs (most)", 1, 20, train_config.epochs, 1, key=f"epochs-{k}")
-        batch_size = b.select_slider("Batch size", [16, 32, 64, 128, 256], train_config.batch_size, key=f"batch-{k}")
+        epochs = a.number_input("Epochs (most)", 1, 20, train_config.epochs, 1, key=f"train_epochs-{k}", persist_state=KEEP)
+        batch_size = b.select_slider("Batch size", [16, 32, 64, 128, 256], train_config.batch_size, key=f"train_batch-{k}", persist_state=KEEP)
         rates = sorted({1e-4, 3e-4, 1e-3, 3e-3, 5e-3, 1e-2, train_config.learning_rate})
-        learning_rate = c.select_slider("Learning rate (Adam)", rates, train_config.learning_rate, key=f"lr-{k}")
-        patience = a.number_input("Early stopping patience (0 = off)", 0, 5, train_config.early_stopping_patience, 1, key=f"pat-{k}")
-        seed = b.number_input("Random seed", 0, 10_000, train_config.seed, 1, key=f"seed-{k}")
+        learning_rate = c.select_slider("Learning rate (Adam)", rates, train_config.learning_rate, key=f"train_lr-{k}", persist_state=KEEP)
+        patience = a.number_input("Early stopping patience (0 = off)", 0, 5, train_config.early_stopping_patience, 1, key=f"train_pat-{k}", persist_state=KEEP)
+        seed = b.number_input("Random seed", 0, 10_000, train_config.seed, 1, key=f"train_seed-{k}", persist_state=KEEP)
         averaging = c.select_slider(
             "Weight averaging", sorted({0.0, 0.9, 0.99, 0.995, 0.999, train_config.weight_averaging}),
-            train_config.weight_averaging, key=f"ema-{k}",
+            train_config.weight_averaging, key=f"train_ema-{k}", persist_state=KEEP,
             help="Momentum of a moving average of the weights, copied into the model after every epoch (0 = off). "
                  "Averaged weights are less noisy than the last step's.",
         )
@@ -156,13 +288,17 @@ with settings:
 
     # -- 3. name and go -----------------------------------------------------------------------
     st.subheader("3. Train")
-    default_name = f"{variant}-{time.strftime('%m%d-%H%M')}"
-    name = st.text_input("Save the model as", value=default_name, key=f"name-{variant}", max_chars=64).strip()
+    name_key = f"train_name-{variant}"
+    if name_key not in st.session_state:  # a fresh, free name after every submission
+        st.session_state[name_key] = free_name(name_base(variant, me.nickname, f"{variant}-{time.strftime('%m%d-%H%M')}"))
+    name = st.text_input("Save the model as", key=name_key, max_chars=64, persist_state=KEEP).strip()
     name_error = None
     try:
         validate_name(name)
         if ui.store().exists(name):
             name_error = f"A model named {name!r} already exists: choose another name or delete it on the Models page."
+        elif name in queue.reserved_names():
+            name_error = f"A job in the queue will save a model named {name!r}: choose another name."
     except ValueError as error:
         name_error = str(error)
     if name_error:
@@ -170,98 +306,36 @@ with settings:
 
 with estimate_column:
     st.subheader("Estimate")
+    planned = None
     if data_ready and config_error is None:
-        seconds = estimate_seconds(model_config, train_config, *sizes)
-        st.metric("Time on this machine (at most)", ui.duration(seconds))
+        planned = estimate(model_config, train_config, *sizes)
+        st.metric("Time on the training worker (at most)", ui.duration(planned.total_s))
         st.caption(
-            f"{sizes[0]:,} training, {sizes[1]:,} validation and {sizes[2]:,} test texts; up to {train_config.epochs} epochs "
-            f"of {-(-sizes[0] // train_config.batch_size):,} batches. Estimated for 2 CPU cores; a GPU is faster, early stopping shortens it."
+            f"{ui.duration(planned.ready_s)} to get ready, {ui.duration(planned.train_s)} for up to {train_config.epochs} epochs "
+            f"of {-(-sizes[0] // train_config.batch_size):,} batches ({sizes[0]:,} training and {sizes[1]:,} validation texts), "
+            f"{ui.duration(planned.test_s)} to test on {sizes[2]:,}. Measured on 2 CPU cores; early stopping shortens it, "
+            "and while it runs the estimate corrects itself from the live rate."
         )
+        waiting = [job for job in queue.active()]
+        if waiting:
+            ahead = sum((job.left_s or 0) if job.running else (job.planned_s or 0) for job in waiting)
+            st.caption(f"{len(waiting)} job(s) ahead of yours: it would start in about {ui.duration(ahead)}.")
     st.caption(f"Device: {ui.device_text()}")
-    if busy:
-        st.info(f"A model is training ({current.name!r}, {current.variant}): one training at a time. Its progress is below.")
-    start = st.button("Train", type="primary", disabled=busy or not data_ready or bool(name_error) or config_error is not None,
+    mine = queue.latest_of(me.owner)
+    already = mine is not None and mine.waiting and not me.teacher
+    if already:
+        st.info("Your job is waiting in the queue: one waiting job per person.")
+    start = st.button("Train", type="primary", disabled=already or not data_ready or bool(name_error) or config_error is not None,
                       use_container_width=True, key="train_start")
     if start:
         try:
-            runner.start(TrainingRequest(name, model_config, train_config, loader, data_label))
-        except ValueError as error:
+            spec = data_spec
+            if spec.kind == "file":
+                spec = DataSpec("file", data_label, path=save_splits(ui.models_dir(), splits), sizes=sizes)
+            plan = {"ready_s": planned.ready_s, "train_s": planned.train_s, "test_s": planned.test_s, "total_s": planned.total_s}
+            engine.submit(ui.models_dir(), me, name, model_config, train_config, spec, plan)
+        except ValueError as error:  # a full queue, a name taken meanwhile, a folder that cannot be written
             st.error(str(error))
         else:
-            st.session_state.pop(f"name-{variant}", None)  # the next model gets a fresh default name
+            st.session_state.pop(name_key, None)  # the next model gets a fresh free name
             st.rerun()
-
-
-# -- the job ----------------------------------------------------------------------------------
-st.divider()
-
-
-@st.fragment(run_every=1.0 if busy else None)
-def job_panel() -> None:
-    job = ui.runner().job
-    if job is None:
-        st.caption("No training has run on this server yet. Press Train above; progress and curves appear here.")
-        return
-    snap = job.snapshot()
-    title = "Training now" if snap.running else "Last training"
-    st.subheader(f"{title}: {snap.name} ({snap.variant}, {snap.data_label})")
-    if snap.running:
-        st.progress(snap.fraction, text=snap.message)
-        cols = st.columns(5)
-        cols[0].metric("Epoch", f"{snap.epoch} / {snap.epochs}")
-        cols[1].metric("Batch", f"{snap.batch} / {snap.batches}" if snap.batches else "—")
-        cols[2].metric("Reviews / s", f"{snap.samples_per_s:,.0f}" if snap.samples_per_s else "—")
-        cols[3].metric("Elapsed", ui.duration(snap.elapsed_s))
-        cols[4].metric("Time left (at most)", ui.duration(snap.eta_s))
-        if st.button("Stop", key="train_stop", disabled=snap.stop_requested,
-                     help="Ends after the current batch and keeps the best complete epoch so far."):
-            job.stop()
-            st.toast("Stopping after this batch ...")
-        if snap.stop_requested:
-            st.caption("Stopping after the current batch ...")
-        st.session_state["watching_job"] = snap.id
-    else:
-        {"done": st.success, "stopped": st.warning, "failed": st.error}.get(snap.state, st.info)(snap.message)
-    if snap.batch_points or snap.epoch_history["epoch"]:
-        left, right = st.columns(2)
-        left.plotly_chart(ui.training_curves(snap.batch_points, snap.epoch_history, "loss"), key="curve_loss")
-        right.plotly_chart(ui.training_curves(snap.batch_points, snap.epoch_history, "accuracy"), key="curve_acc")
-    if not snap.running:
-        _results(snap)
-        if st.session_state.get("watching_job") == snap.id:
-            # The job ended while this page watched it: rerun the whole page to unlock Train.
-            st.session_state["watching_job"] = None
-            st.rerun(scope="app")
-
-
-def _results(snap) -> None:
-    m = snap.metrics
-    if not m or m.get("test_accuracy") is None:
-        return
-    cols = st.columns(4)
-    cols[0].metric("Test accuracy", ui.percent(m["test_accuracy"]))
-    cols[1].metric("Best validation accuracy", ui.percent(m.get("val_accuracy")))
-    cols[2].metric("Best epoch", f"{m.get('best_epoch')} of {m.get('epochs_run')}")
-    cols[3].metric("Training time", ui.duration(m.get("train_seconds")))
-    left, right = st.columns([2, 3])
-    left.plotly_chart(ui.confusion_figure(m["confusion_matrix"], list(m["per_class"])), key="confusion")
-    with right:
-        st.markdown("**Most confident mistakes on the test set**")
-        st.table(
-            [{"text": r["text"][:240] + ("..." if len(r["text"]) > 240 else ""), "true": r["true"], "predicted": r["predicted"],
-              "confidence": f"{r['confidence']:.0%}"} for r in m.get("misclassified", [])[:4]],
-        )
-    if snap.saved_as:
-        with st.form("rename_form", border=False):
-            a, b = st.columns([3, 1], vertical_alignment="bottom")
-            new_name = a.text_input("Saved as (edit to rename)", value=snap.saved_as, max_chars=64, key=f"rename-{snap.id}")
-            if b.form_submit_button("Rename"):
-                try:
-                    ui.runner().job.rename_saved(new_name.strip())
-                    st.success(f"Renamed to {new_name.strip()!r}.")
-                except ValueError as error:
-                    st.error(str(error))
-        st.page_link("pages/predict.py", label="Try it on the Predict page", icon=":material/chat:")
-
-
-job_panel()

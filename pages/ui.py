@@ -1,59 +1,62 @@
-"""What every page shares: cached resources, formatting, and the Plotly figures.
+"""What every page shares: the engine, who is asking, cached listings, formatting, and the figures.
 
-Everything heavy is behind ``st.cache_resource`` with bounded entries and keyed by the models
-directory, so a server loads GloVe and each model once, and tests with their own directories
-never see each other's models. Per-user state lives in ``st.session_state``.
+Pages never import Keras: predictions, explanations and embedding look-ups go to the engine's
+serving worker, training to its queue (:mod:`sentiment_core.engine`). What is cheap to keep here
+is cached with bounded entries and keyed by the models directory, so tests with their own
+directories never see each other's models. Per-user state lives in ``st.session_state``.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import os
 from pathlib import Path
 
 import plotly.graph_objects as go
 import streamlit as st
 
-from sentiment_core import paths
+from sentiment_core import access, paths
+from sentiment_core.engine import EngineError, get_engine
 from sentiment_core.exports import safe_rows
-from sentiment_core.jobs import TrainingRunner
+from sentiment_core.leaderboard import best_first
 from sentiment_core.store import ModelStore
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 POSITIVE, NEGATIVE = "#1a9850", "#d73027"
-
+PAGE_FILES = {"train": "pages/train.py", "predict": "pages/predict.py", "embeddings": "pages/embeddings.py",
+              "lesson": "pages/lesson.py", "models": "pages/models.py"}
 
 # Set in a session's state by app.py's router, before it runs a page.
 ROUTED = "_routed_by_app"
+WANTED = "_wanted_page"
 
 
 def mark_routed() -> None:
     st.session_state[ROUTED] = True
 
 
-def setup_page() -> None:
-    """First call on every page: sends a first visit through app.py's router, adds the CSS.
+def follow_wanted_page() -> None:
+    """After app.py's st.navigation: go on to the page a first visit asked for (see setup_page)."""
+    wanted = st.session_state.pop(WANTED, None)
+    if wanted:
+        st.switch_page(wanted[0], query_params=wanted[1])
+
+
+def setup_page(page: str | None = None) -> None:
+    """First call on every page: routing, who is asking (sidebar), and the CSS.
 
     Streamlit treats a folder named pages/ as a list of pages until some run of app.py calls
-    st.navigation. Until then, a visitor who opens a shared link such as /predict on a freshly
-    started server gets that file alone: no router, no page titles, pages/ui.py listed as a
-    page. A session whose first run skipped app.py leaves that mode and starts again.
+    st.navigation. A visitor who opens a shared link such as /predict on a freshly started
+    server gets that file alone; such a first run goes to app.py (which sets up navigation)
+    and comes back to the page with its query parameters.
     """
-    if ROUTED not in st.session_state and _leave_pages_folder_mode():
-        st.rerun()
+    if ROUTED not in st.session_state and page is not None:
+        st.session_state[WANTED] = (PAGE_FILES[page], st.query_params.to_dict())
+        st.switch_page("app.py")
+    who()
+    _sidebar()
     st.html(f"<style>{_css()}</style>")
-
-
-def _leave_pages_folder_mode() -> bool:
-    """Clears Streamlit's pages-folder flag (what st.navigation itself does); True if it was set."""
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # a Streamlit without the flag has no such mode
-        return False
-    if getattr(PagesManager, "uses_pages_directory", None):
-        PagesManager.uses_pages_directory = False
-        return True
-    return False
 
 
 @st.cache_data(max_entries=1)
@@ -66,53 +69,132 @@ def examples() -> dict:
     return json.loads((ASSETS / "examples.json").read_text())
 
 
+# -- who is asking ----------------------------------------------------------------------------
+
+
+def _password() -> str | None:
+    secret = None
+    try:
+        secret = st.secrets.get("teacher_password")
+    except Exception:  # noqa: BLE001 - no secrets file is the usual case
+        secret = None
+    return access.teacher_password(secret)
+
+
+def who() -> access.Who:
+    """This session: its owner id (kept in the URL as ``me`` so a reload keeps its jobs and models),
+    nickname, and teacher mode."""
+    owner = st.session_state.get("owner")
+    if not access.is_owner_id(owner):
+        from_url = st.query_params.get("me")
+        owner = from_url if access.is_owner_id(from_url) else access.new_owner_id()
+        st.session_state["owner"] = owner
+    if st.query_params.get("me") != owner:
+        st.query_params["me"] = owner
+    nickname = access.clean_nickname(st.session_state.get("nickname", ""))
+    password = _password()
+    return access.Who(owner, nickname, teacher=bool(password) and st.session_state.get("teacher", False),
+                      open_room=password is None)
+
+
+def _sidebar() -> None:
+    me = who()
+    with st.sidebar:
+        st.text_input("Your nickname (on the leaderboard)", key="nickname", max_chars=access.MAX_NICKNAME,
+                      persist_state="session", placeholder="e.g. Ada")
+        if me.open_room:
+            return
+        if me.teacher:
+            st.success("Teacher mode: you can stop and delete anything and clear the queue.")
+            if st.button("Leave teacher mode", key="teacher_leave"):
+                st.session_state["teacher"] = False
+                st.rerun()
+        else:
+            with st.expander("Teacher"):
+                with st.form("teacher_form", border=False):
+                    given = st.text_input("Teacher password", type="password", key="teacher_password")
+                    if st.form_submit_button("Unlock"):
+                        if access.is_teacher_password(given, _password()):
+                            st.session_state["teacher"] = True
+                            st.rerun()
+                        else:
+                            st.error("That is not the teacher password.")
+
+
+def share_link(**params) -> str:
+    """A relative link to this page with ``params`` (never the owner id: a link on a slide must not
+    make every student its owner)."""
+    from urllib.parse import urlencode
+
+    values = {k: v for k, v in params.items() if v not in (None, "", [])}
+    return "?" + urlencode(values, doseq=True) if values else ""
+
+
+# -- the engine and the models ----------------------------------------------------------------
+
+
+def engine():
+    """The server's engine; on a page, an error saying what to check when its workers cannot be reached."""
+    try:
+        return get_engine().start()
+    except EngineError as error:
+        st.error(str(error))
+        st.stop()
+
+
+def models_dir() -> str:
+    return str(paths.models_dir())
+
+
 def store() -> ModelStore:
     return ModelStore(paths.models_dir())
 
 
-def runner() -> TrainingRunner:
-    """The server's one training runner (for this models directory)."""
-    return _runner(str(paths.models_dir()))
+def queue():
+    return engine().queue(models_dir())
 
 
-@st.cache_resource(max_entries=4)
-def _runner(models_dir: str) -> TrainingRunner:
-    return TrainingRunner(ModelStore(models_dir))
-
-
-def predictor(name: str):
-    """A saved model, loaded once per server (and again only if it is saved anew); a ValueError
-    saying why when its files cannot be used."""
-    info = store().info(name)
-    loaded = _load_predictor(str(paths.models_dir()), name, info.saved_at)
-    if isinstance(loaded, ValueError):
-        raise loaded
-    return loaded
-
-
-def predictors(names: list[str]) -> tuple[list, dict[str, str]]:
-    """The models that load, and for each one that does not, the message saying why."""
-    loaded, failures = [], {}
-    for name in names:
-        try:
-            loaded.append(predictor(name))
-        except ValueError as error:
-            failures[name] = str(error)
-    return loaded, failures
-
-
-@st.cache_resource(max_entries=8, show_spinner="Loading the model ...")
-def _load_predictor(models_dir: str, name: str, saved_at: str):
-    # A failure is kept too (returned, not raised: Streamlit does not cache exceptions), so a
-    # broken model is not checked and built again on every rerun of every visitor's page.
+def scan():
+    """``(models, unreadable)`` of the models folder, scanned again only when the folder changes."""
+    root = paths.models_dir()
     try:
-        return ModelStore(models_dir).load(name)
-    except ValueError as error:
-        return type(error)(str(error))  # without its traceback, which would keep the half-built model alive
+        stamp = os.stat(root).st_mtime_ns
+    except OSError:
+        stamp = 0
+    return _scan(str(root), stamp)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _scan(root: str, stamp: int):
+    # Saving, renaming and deleting a model each replace a folder in the root, which changes
+    # its modification time; so the stamp is the key and nothing stale is ever served.
+    return ModelStore(root).scan()
+
+
+def models_best_first():
+    """Usable models, best validation accuracy first (what Predict and Embeddings offer first)."""
+    return best_first(scan()[0])
+
+
+def model_refs(names: list[str]) -> list[tuple[str, str]]:
+    """``(name, saved_at)`` pairs: the worker reloads a model only when it was saved anew."""
+    saved = {m.name: m.saved_at for m in scan()[0]}
+    return [(name, saved.get(name, "")) for name in names]
+
+
+def embedding_table(name: str):
+    """``(vocabulary, embedding rows)`` of a saved model, looked up on the worker once per save."""
+    saved_at = dict(model_refs([name]))[name]
+    return _embedding_table(models_dir(), name, saved_at)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Reading the model's embedding ...")
+def _embedding_table(root: str, name: str, saved_at: str):
+    return engine().embedding_table(root, name, saved_at)
 
 
 def glove():
-    """glove.6B.50d, memory-mapped once per server; None (with a warning shown) if missing."""
+    """glove.6B.50d, memory-mapped once per server (NumPy only, no Keras); None (with a warning shown) if missing."""
     from sentiment_core.glove import glove_available
 
     if not glove_available():
@@ -128,12 +210,13 @@ def _load_glove():
     return load_glove()
 
 
-@st.cache_resource(show_spinner="Checking the device ...")
 def device_text() -> str:
-    # Importing the Keras backend takes seconds: once per server, not per rerun.
-    from sentiment_core.runtime import describe_device
-
-    return describe_device()
+    """The training worker's device, asked once per server."""
+    try:
+        info = get_engine().device_info()
+    except EngineError as error:
+        return str(error)
+    return f"{info['device']} ({info['name']}, Keras backend {info['backend']})"
 
 
 # -- formatting -------------------------------------------------------------------------------
@@ -229,10 +312,14 @@ def confusion_figure(matrix, class_names) -> go.Figure:
     return fig
 
 
-def probability_bars(probabilities: dict[str, float]) -> go.Figure:
-    names = list(probabilities)
-    colours = [POSITIVE if n.lower().startswith("pos") else NEGATIVE if n.lower().startswith("neg") else "#4f46e5" for n in names]
-    fig = go.Figure(go.Bar(x=list(probabilities.values()), y=names, orientation="h", marker_color=colours,
-                           text=[f"{p:.1%}" for p in probabilities.values()], textposition="auto"))
-    fig.update_layout(height=60 + 34 * len(names), margin={"l": 10, "r": 10, "t": 6, "b": 6}, xaxis={"range": [0, 1], "visible": False})
-    return fig
+def probability_bars_html(probabilities: dict[str, float]) -> str:
+    """One bar per class, in HTML: drawn at once, where a Plotly chart per card costs a figure per keystroke."""
+    rows = []
+    for name, p in probabilities.items():
+        colour = POSITIVE if name.lower().startswith("pos") else NEGATIVE if name.lower().startswith("neg") else "#4f46e5"
+        rows.append(
+            f"<div class='pbar'><span class='pname'>{html.escape(name)}</span><span class='ptrack'>"
+            f"<span class='pfill' style='width:{100 * p:.1f}%;background:{colour}'></span></span>"
+            f"<span class='pvalue'>{p:.1%}</span></div>"
+        )
+    return "<div class='pbars'>" + "".join(rows) + "</div>"

@@ -1,3 +1,5 @@
-from .cli import main
+from sentiment_core.cli import main
 
-raise SystemExit(main())
+# Guarded: Dask's worker processes start by importing the parent's main module (spawn).
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--glove", help="a glove.*.txt file instead of the packaged glove.6B.50d")
     train.add_argument("--overwrite", action="store_true", help="replace a saved model of the same name")
     train.add_argument("--no-save", action="store_true")
+    train.add_argument("--queue", action="store_true",
+                       help="submit to the app's training queue (the same Dask workers, $SENTIMENT_SCHEDULER if set) and follow it")
+    train.add_argument("--nickname", default="", help="with --queue: the name shown on the class leaderboard")
 
     evaluate = commands.add_parser("evaluate", help="test a saved model on IMDB's test set or your own data")
     evaluate.add_argument("name")
@@ -119,6 +122,11 @@ def cmd_train(args) -> int:
         if store.exists(name) and not args.overwrite:
             raise ValueError(f"A model named {name!r} already exists: pass --overwrite or choose another --name.")
 
+    if args.queue:
+        if args.no_save or args.overwrite or args.glove:
+            raise ValueError("--queue saves a new model with the packaged GloVe: leave out --no-save, --overwrite and --glove.")
+        return _submit_and_follow(args, store, name, model_config, train_config)
+
     seed = train_config.seed
     if args.data:
         own = _load_own_data(args.data, args.text_column, args.label_column)
@@ -170,6 +178,51 @@ def cmd_train(args) -> int:
         path = store.save(name, trained, overwrite=args.overwrite)
         print(f"saved as {name!r} in {path}")
     return 0
+
+
+def _submit_and_follow(args, store, name, model_config, train_config) -> int:
+    """Put the job on the queue in the models folder and print its progress until it ends."""
+    from .access import Who, new_owner_id
+    from .data import train_val_test_split
+    from .engine import get_engine
+    from .estimates import estimate
+    from .jobdata import save_splits
+    from .jobqueue import DataSpec
+    from .paths import data_dir
+
+    root = str(store.root)
+    if args.data:
+        own = _load_own_data(args.data, args.text_column, args.label_column)
+        _print_notes(own)
+        splits = train_val_test_split(own, seed=train_config.seed)
+        sizes = tuple(len(part) for part in splits)
+        data = DataSpec("file", f"{own.source} ({len(own):,} texts)", path=save_splits(root, splits), sizes=sizes)
+    else:
+        n_train, n_test = args.subset or 25_000, args.test_subset or 25_000
+        sizes = (n_train - n_train // 10, n_train // 10, n_test)
+        data = DataSpec("imdb", f"IMDB {n_train:,} train / {n_test:,} test", data_dir=str(data_dir()), train_size=args.subset,
+                        test_size=args.test_subset, sizes=sizes)
+    plan = estimate(model_config, train_config, *sizes)
+    engine = get_engine()
+    job = engine.submit(root, Who(new_owner_id(), args.nickname), name, model_config, train_config, data,
+                        {"ready_s": plan.ready_s, "train_s": plan.train_s, "test_s": plan.test_s, "total_s": plan.total_s})
+    print(f"queued {name!r} (job {job.id}), number {job.position} in the queue", flush=True)
+    last = ""
+    try:
+        while job.active:
+            time.sleep(1.0)
+            job = engine.queue(root).get(job.id)
+            line = f"number {job.position} in the queue" if job.waiting else f"{job.fraction:.0%} {job.message}"
+            if line != last:
+                print(line, flush=True)
+                last = line
+    except KeyboardInterrupt:
+        engine.queue(root).request_stop(job.id, Who(job.owner))
+        print("\nAsked the job to stop after this batch (it keeps the best epoch).", flush=True)
+        job = engine.wait_for(root, job.id, 600)
+    print(job.message)
+    engine.close()
+    return 0 if job.state in ("done", "stopped") else 1
 
 
 def _print_progress(event) -> None:

@@ -115,6 +115,9 @@ def check_manifest(manifest) -> ModelConfig:
             raise ModelFileError(f"{MANIFEST}: {key} must be a short text; got {_kind(manifest[key])}.")
     _check_metrics(manifest.get("metrics", {}), config.num_classes)
     _check_history(manifest.get("history", {}))
+    about = manifest.get("about") or {}
+    if not isinstance(about, dict) or not all(isinstance(k, str) and isinstance(v, str) and len(v) <= 200 for k, v in about.items()):
+        raise ModelFileError(f"{MANIFEST}: about must map names to short texts.")
     for key in ("data", "device"):
         if not isinstance(manifest.get(key, {}), (dict, type(None))):
             raise ModelFileError(f"{MANIFEST}: {key} must be an object; got {_kind(manifest[key])}.")

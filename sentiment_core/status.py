@@ -7,9 +7,11 @@ from .glove import glove_available
 from .store import ModelStore
 
 
-def lab_status(models_root=None) -> dict:
-    """IMDB, GloVe and saved models: each with a message a user can act on."""
-    models, unreadable = ModelStore(models_root).scan()
+def lab_status(models_root=None, models=None, unreadable=None) -> dict:
+    """IMDB, GloVe and saved models: each with a message a user can act on (``models``/``unreadable``:
+    a scan the caller already has)."""
+    if models is None:
+        models, unreadable = ModelStore(models_root).scan()
     has_glove = glove_available()
     return {
         "imdb": imdb_status(),

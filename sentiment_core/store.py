@@ -80,6 +80,15 @@ class ModelInfo:
         return self.manifest.get("history") or {}
 
     @property
+    def about(self) -> dict:
+        """Who made it: ``owner``, ``nickname``, ``job_id``, ``data_label`` (empty for CLI and older saves)."""
+        return self.manifest.get("about") or {}
+
+    @property
+    def owner(self) -> str:
+        return self.about.get("owner", "")
+
+    @property
     def data_source(self) -> str:
         return ((self.manifest.get("data") or {}).get("train") or {}).get("source", "")
 
@@ -129,8 +138,12 @@ class ModelStore:
 
     # -- writing -------------------------------------------------------------------------------
 
-    def save(self, name: str, trained, overwrite: bool = False) -> Path:
-        """Write ``trained`` (a TrainedModel) under ``name``; atomic, never half-written."""
+    def save(self, name: str, trained, overwrite: bool = False, about: dict | None = None) -> Path:
+        """Write ``trained`` (a TrainedModel) under ``name``; atomic, never half-written.
+
+        ``about`` says who made it (owner id, nickname, job id, data label: short texts); the
+        Models page uses it for ownership and the class leaderboard.
+        """
         target = self.path(name)
         if target.exists() and not (overwrite and is_model_folder(target)):
             what = "A model" if is_model_folder(target) else "A folder that is not a model"
@@ -155,6 +168,7 @@ class ModelStore:
                     "history": trained.history,
                     "data": trained.data,
                     "device": trained.device,
+                    "about": {k: str(v)[:200] for k, v in (about or {}).items()},
                 }
                 # The manifest is written last: a folder without one is never listed.
                 _write_json(staging / MANIFEST, manifest)

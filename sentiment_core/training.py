@@ -16,6 +16,7 @@ import numpy as np
 
 from .config import ModelConfig, TrainConfig
 from .data import Dataset
+from .estimates import estimate_seconds  # noqa: F401 - kept importable from here
 from .text import Vocabulary
 
 
@@ -303,26 +304,3 @@ def _summary(metrics: dict) -> str:
     if metrics["cancelled"]:
         parts.append("stopped by request")
     return ", ".join(parts) or "finished"
-
-
-# Training throughput in reviews per second at length 500, 100 filters, embedding 50 on a 2-core CPU, from
-# benchmarks/imdb_quality.py (rounded). Only used to tell a user roughly how long to wait.
-_CPU_REVIEWS_PER_S = {
-    "dense": 590, "cnn": 870, "multicnn": 470, "glove-static": 560, "glove-tuned": 490,
-    "multichannel": 310, "fasttext": 1550, "bilstm": 180,
-}
-
-
-def estimate_seconds(model_config: ModelConfig, train_config: TrainConfig, n_train: int, n_val: int, n_test: int) -> float:
-    """A rough wall-time estimate for :func:`train` on a 2-core CPU (a GPU is faster).
-
-    Scales the measured throughput of the variant by sequence length and, for the
-    convolutional variants, by the number of filters; evaluation runs about 3x faster than
-    training. Early stopping can only make a run shorter.
-    """
-    rate = _CPU_REVIEWS_PER_S[model_config.variant] * 500 / max(model_config.seq_len, 1)
-    if model_config.variant not in ("dense", "fasttext", "bilstm"):
-        rate *= 100 / max(model_config.filters, 1) * 0.7 + 0.3
-    rate *= 50 / max(model_config.embedding_dim, 1) * 0.5 + 0.5
-    per_epoch = n_train / rate + n_val / (3 * rate)
-    return 5.0 + train_config.epochs * per_epoch + n_test / (3 * rate)

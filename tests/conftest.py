@@ -89,3 +89,13 @@ def write_imdb_archive(path: Path, per_class: int = 3, extra_members=(), truncat
         data = data[: len(data) // 2]
     path.write_bytes(data)
     return path
+
+
+@pytest.fixture(scope="session")
+def engine():
+    """The process's engine (the pages' too): an embedded cluster started once for the whole run."""
+    from sentiment_core.engine import get_engine
+
+    started = get_engine().start()
+    yield started
+    started.close()

@@ -19,14 +19,18 @@ def errors(app) -> list[str]:
 
 
 def wait_for_job(app, timeout: float = 240):
-    from pages import ui
+    """This session's latest job, once it has finished (the page rerun after it)."""
+    from sentiment_core import paths
+    from sentiment_core.engine import get_engine
 
+    queue = get_engine().queue(paths.models_dir())
     deadline = time.time() + timeout
     while time.time() < deadline:
-        job = ui.runner().job
-        if job is not None and job.join(1.0):
+        job = queue.latest_of(app.session_state["owner"])
+        if job is not None and not job.active:
             app.run()
-            return job.snapshot()
+            return job
+        time.sleep(0.5)
     raise AssertionError("training did not finish in time")
 
 
@@ -63,58 +67,75 @@ def test_every_page_runs_without_data_or_models(page, tmp_path, monkeypatch):
     assert not errors(app)
 
 
-def test_train_page_trains_a_tiny_model_that_predict_then_uses(real_data_dir, monkeypatch):
+def test_train_page_trains_a_tiny_model_that_predict_then_uses(real_data_dir, monkeypatch, engine):
     from sentiment_core.store import ModelStore
 
     monkeypatch.setenv("SENTIMENT_DATA_DIR", str(real_data_dir))
     app = open_app().switch_page("pages/train.py").run()
     app.select_slider(key="train_n").set_value(200)
-    app.select_slider(key="test_n").set_value(200)
+    app.select_slider(key="train_test_n").set_value(200)
     app.selectbox(key="train_variant").set_value("fasttext").run()
-    app.text_input(key="name-fasttext").set_value("classroom-1")
-    app.number_input(key="epochs-fasttext-Tuned defaults").set_value(1)
+    app.text_input(key="train_name-fasttext").set_value("classroom-1")
+    app.number_input(key="train_epochs-fasttext-Tuned defaults").set_value(1)
     app.button(key="train_start").click().run()
     assert not errors(app) and not app.exception
+    # The name box offers a fresh free name for the next model at once.
+    assert app.text_input(key="train_name-fasttext").value not in ("classroom-1", "")
 
-    # A second visitor sees the running job instead of a second Train button that works.
+    # A second visitor sees the job at the top of the page, and may queue one of their own.
     other = open_app().switch_page("pages/train.py").run()
-    snap = wait_for_job(app)
-    assert snap.state == "done", snap.message
-    assert snap.epoch_history["epoch"] == [1] and snap.batch_points
-    assert ModelStore().exists("classroom-1")
+    assert not other.exception
+    job = wait_for_job(app)
+    assert job.state == "done", job.message
+    assert job.epoch_history["epoch"] == [1] and job.batch_points
+    assert ModelStore().exists("classroom-1") and ModelStore().info("classroom-1").owner == app.session_state["owner"]
     assert any("saved as 'classroom-1'" in s.value for s in app.success)
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Best epoch"] == "1 of 1" and metrics["Test accuracy"].endswith("%")
-    assert not other.exception
+    assert any("estimate" in c.value for c in app.caption)
 
     app.switch_page("pages/predict.py").run()
     app.text_input(key="predict_text").set_value("the movie was awesome. Loved it").run()
     assert not app.exception and not errors(app)
     shown = " ".join(m.value for m in app.markdown)
-    assert "**classroom-1**" in shown and "%" in shown
+    assert "**classroom-1**" in shown and "%" in " ".join(h.value for h in app.get("html"))
 
 
-def test_a_second_training_is_refused_while_one_runs(real_data_dir, monkeypatch):
-    from pages import ui
-    from sentiment_core.config import default_configs
-    from sentiment_core.jobs import TrainingRequest
+def test_one_waiting_job_per_person_and_the_form_survives_a_page_switch(real_data_dir, monkeypatch, engine):
+    from sentiment_core import paths
+    from sentiment_core.access import Who
+    from sentiment_core.config import TrainConfig, default_configs
+    from sentiment_core.jobqueue import DataSpec
 
     monkeypatch.setenv("SENTIMENT_DATA_DIR", str(real_data_dir))
-    app = open_app()
-    runner = ui.runner()
-    model_config, train_config = default_configs("fasttext")
-    slow = lambda: (make_dataset(3000), make_dataset(100, seed=3), make_dataset(100, seed=4))  # noqa: E731
-    job = runner.start(TrainingRequest("first", model_config.replace(seq_len=50), train_config.replace(epochs=20), slow, "synthetic"))
+    app = open_app().switch_page("pages/train.py").run()
+    # Someone else's long job runs, so this visitor's job waits.
+    model_config, _ = default_configs("fasttext")
+    blocker = engine.submit(paths.models_dir(), Who("other0001", "Other"), "blocker", model_config.replace(seq_len=50),
+                            TrainConfig(epochs=20), DataSpec("imdb", "IMDB 5,000", data_dir=str(real_data_dir), train_size=5000,
+                                                             test_size=200, sizes=(4500, 500, 200)))
     try:
-        visitor = app.switch_page("pages/train.py").run()
-        assert any("A model is training" in i.value for i in visitor.info)
-        assert visitor.button(key="train_start").disabled
-        with pytest.raises(ValueError, match="already training"):
-            runner.start(TrainingRequest("second", model_config, train_config, slow, "synthetic"))
+        app.select_slider(key="train_n").set_value(200)
+        app.number_input(key="train_epochs-fasttext-Tuned defaults").set_value(3)
+        app.switch_page("pages/models.py").run()
+        app.switch_page("pages/train.py").run()
+        assert app.select_slider(key="train_n").value == 200  # the form kept its values
+        assert app.number_input(key="train_epochs-fasttext-Tuned defaults").value == 3
+        app.button(key="train_start").click().run()
+        assert not errors(app), errors(app)
+        mine = engine.queue(paths.models_dir()).latest_of(app.session_state["owner"])
+        assert mine.waiting and mine.position == 1
+        assert any("number 1 in the queue" in i.value for i in app.info)
+        assert app.button(key="train_start").disabled  # one waiting job per person
+        app.button(key="train_cancel").click().run()
+        assert engine.queue(paths.models_dir()).get(mine.id).state == "cancelled"
+        # A non-owner has no Stop button for the running job (a teacher password is set).
+        monkeypatch.setenv("SENTIMENT_TEACHER_PASSWORD", "owl")
+        app.run()
+        assert not [b for b in app.button if (b.key or "").startswith("train_stop-")]
     finally:
-        job.stop()
-        job.join(60)
-    assert job.snapshot().state in ("stopped", "done")
+        engine.queue(paths.models_dir()).request_stop(blocker.id, Who("other0001"))
+        engine.wait_for(paths.models_dir(), blocker.id, 120)
 
 
 def test_train_page_shows_a_bad_upload_as_an_error(monkeypatch, tmp_path):
@@ -159,9 +180,9 @@ def test_train_page_rejects_bad_model_names(monkeypatch, tmp_path):
     monkeypatch.setenv("SENTIMENT_DATA_DIR", str(tmp_path))
     save_tiny_model("taken")
     app = open_app().switch_page("pages/train.py").run()
-    app.text_input(key="name-fasttext").set_value("../escape").run()
+    app.text_input(key="train_name-fasttext").set_value("../escape").run()
     assert any("not a valid model name" in e for e in errors(app))
-    app.text_input(key="name-fasttext").set_value("taken").run()
+    app.text_input(key="train_name-fasttext").set_value("taken").run()
     assert any("already exists" in e for e in errors(app))
     assert app.button(key="train_start").disabled
 
@@ -227,7 +248,7 @@ def test_models_page_compares_and_deletes(monkeypatch, tmp_path):
     save_tiny_model("two")
     app = open_app().switch_page("pages/models.py").run()
     assert not app.exception
-    assert set(app.dataframe[0].value["name"]) == {"one", "two"}
+    assert set(app.dataframe[0].value["model"]) == {"one", "two"}
     app.selectbox(key="models_detail").set_value("one").run()
     app.button(key="models_delete").click().run()
     assert not app.exception
@@ -250,8 +271,6 @@ def test_predict_page_answers_with_the_models_that_load(monkeypatch, tmp_path):
     save_tiny_model("good")
     save_tiny_model("broken")
     (tmp_path / "models" / "broken" / "model.weights.h5").write_bytes(b"not weights")  # lists, fails to load
-    loads, load = [], ModelStore.load
-    monkeypatch.setattr(ModelStore, "load", lambda self, name: loads.append(name) or load(self, name))
     app = open_app().switch_page("pages/predict.py").run()
     app.multiselect(key="predict_models").set_value(["broken", "good"]).run()
     app.text_input(key="predict_text").set_value("a great film").run()
@@ -259,14 +278,14 @@ def test_predict_page_answers_with_the_models_that_load(monkeypatch, tmp_path):
     cards = " ".join(m.value for m in app.markdown)
     assert "**good**" in cards and "**broken**" in cards
     assert any("'broken' cannot be used" in e and "model.weights.h5" in e for e in errors(app))
-    assert len(app.get("plotly_chart")) == 1  # the good model's probability bars
-    # Each model was loaded (or found broken) once; reruns use the server's cache, failures included.
-    assert sorted(loads) == ["broken", "good"]
+    assert sum("class='pbars'" in h.value for h in app.get("html")) == 1  # the good model's probability bars
     # With only the broken model chosen the page still renders, with its message.
     app.multiselect(key="predict_models").set_value(["broken"]).run()
     app.text_input(key="predict_text").set_value("another film").run()
     assert not app.exception and any("cannot be used" in e for e in errors(app))
-    assert app.button(key="batch_go").disabled
+    app.text_area(key="batch_text").set_value("great film\n")
+    app.button(key="batch_go").click().run()
+    assert any("'broken' cannot be used" in e for e in errors(app))
 
 
 def test_unreadable_models_are_shown_not_fatal(monkeypatch, tmp_path):
@@ -285,7 +304,7 @@ def test_unreadable_models_are_shown_not_fatal(monkeypatch, tmp_path):
     app = open_app().switch_page("pages/models.py").run()
     assert list(app.dataframe[0].value["name"]) == ["broken"]
     assert "manifest.json holds a list" in app.dataframe[0].value["unreadable"][0]
-    assert list(app.dataframe[1].value["name"]) == ["good"]
+    assert list(app.dataframe[1].value["model"]) == ["good"]
     app.button(key="models_delete_broken").click().run()
     assert not app.exception
     assert ModelStore().scan()[1] == [] and [m.name for m in ModelStore().list()] == ["good"]

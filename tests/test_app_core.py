@@ -1,11 +1,10 @@
-"""The core pieces behind the pages: background jobs, maps, the encoding lesson, batch texts, rename."""
+"""The core pieces behind the pages: estimates, maps, the encoding lesson, batch texts, rename."""
 
 import numpy as np
 import pytest
 
 from sentiment_core.config import ModelConfig, TrainConfig
 from sentiment_core.glove import Glove
-from sentiment_core.jobs import TrainingRequest, TrainingRunner
 from sentiment_core.store import ModelStore
 from tests.conftest import BAD, FILLER, GOOD, make_dataset
 
@@ -28,57 +27,8 @@ def tiny_glove() -> Glove:
     return Glove(words, vectors, "tiny")
 
 
-def test_a_job_trains_in_the_background_saves_and_reports(tmp_path):
-    runner = TrainingRunner(ModelStore(tmp_path))
-    job = runner.start(TrainingRequest("bg", SMALL, TrainConfig(epochs=3, batch_size=16, learning_rate=0.01), splits(), "synthetic"))
-    assert job.join(120)
-    snap = job.snapshot()
-    assert snap.state == "done", snap.message
-    assert snap.saved_as == "bg" and ModelStore(tmp_path).exists("bg")
-    assert snap.fraction == 1.0 and snap.epoch_history["epoch"] == [1, 2, 3]
-    assert snap.metrics["test_accuracy"] > 0.8
-    assert [p["x"] for p in snap.batch_points] == sorted(p["x"] for p in snap.batch_points)
-    job.rename_saved("renamed")
-    assert ModelStore(tmp_path).exists("renamed") and not ModelStore(tmp_path).exists("bg")
-    assert ModelStore(tmp_path).info("renamed").manifest["name"] == "renamed"
-
-
-def test_one_job_at_a_time_and_stop_keeps_the_best_epoch(tmp_path):
-    runner = TrainingRunner(ModelStore(tmp_path))
-    config = TrainConfig(epochs=200, batch_size=8, early_stopping_patience=0)
-    job = runner.start(TrainingRequest("long", SMALL, config, splits(400), "synthetic"))
-    with pytest.raises(ValueError, match="already training"):
-        runner.start(TrainingRequest("other", SMALL, config, splits(), "synthetic"))
-    # Let at least one epoch finish, then stop.
-    for _ in range(600):
-        if job.snapshot().epoch_history["epoch"]:
-            break
-        job.join(0.1)
-    job.stop()
-    assert job.join(60)
-    snap = job.snapshot()
-    assert snap.state == "stopped" and snap.saved_as == "long"
-    assert snap.metrics["best_epoch"] >= 1 and snap.metrics["cancelled"]
-    # Now a new one may start; a taken name is refused up front.
-    with pytest.raises(ValueError, match="already exists"):
-        runner.start(TrainingRequest("long", SMALL, config, splits(), "synthetic"))
-
-
-def test_a_failing_loader_is_reported_not_raised(tmp_path):
-    from sentiment_core.data import DataError
-
-    def broken():
-        raise DataError("No IMDB copy in /nowhere.")
-
-    job = TrainingRunner(ModelStore(tmp_path)).start(TrainingRequest("x", SMALL, TrainConfig(epochs=1), broken))
-    assert job.join(30)
-    snap = job.snapshot()
-    assert snap.state == "failed" and snap.message == "No IMDB copy in /nowhere."
-    assert ModelStore(tmp_path).list() == []
-
-
 def test_estimate_grows_with_data_epochs_and_length():
-    from sentiment_core.training import estimate_seconds
+    from sentiment_core.estimates import estimate_seconds
 
     base = estimate_seconds(ModelConfig(variant="cnn"), TrainConfig(epochs=2), 2000, 200, 1000)
     assert estimate_seconds(ModelConfig(variant="cnn"), TrainConfig(epochs=4), 2000, 200, 1000) > base

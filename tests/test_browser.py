@@ -30,7 +30,8 @@ def free_port() -> int:
 @pytest.fixture
 def server(real_data_dir, tmp_path):
     port = free_port()
-    env = {**os.environ, "SENTIMENT_DATA_DIR": str(real_data_dir), "SENTIMENT_MODELS_DIR": str(tmp_path / "models")}
+    env = {**os.environ, "SENTIMENT_DATA_DIR": str(real_data_dir), "SENTIMENT_MODELS_DIR": str(tmp_path / "models"),
+           "SENTIMENT_TEACHER_PASSWORD": "owl"}
     log = open(tmp_path / "streamlit.log", "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port", str(port),
@@ -48,7 +49,7 @@ def server(real_data_dir, tmp_path):
     else:
         process.kill()
         pytest.fail("streamlit did not start: " + (tmp_path / "streamlit.log").read_text()[-2000:])
-    yield url
+    yield url, process.pid
     process.terminate()
     try:
         process.wait(10)
@@ -57,9 +58,15 @@ def server(real_data_dir, tmp_path):
     log.close()
 
 
+def loaded_libraries(pid: int) -> str:
+    """The shared libraries a process has mapped: TensorFlow's show here once it is imported."""
+    return Path(f"/proc/{pid}/maps").read_text()
+
+
 def test_train_predict_and_every_page_in_chromium(server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
+    server, server_pid = server
     assert Path(CHROMIUM).exists(), "Debian's chromium is needed: apt-get install -y chromium"
     shots = tmp_path / "screenshots"
     shots.mkdir()
@@ -85,9 +92,17 @@ def test_train_predict_and_every_page_in_chromium(server, tmp_path):
         expect(page.get_by_role("button", name="Deploy")).to_have_count(0)
         shot(page, "home")
 
+        # A classmate in another browser watches the Train page; a teacher password is set.
+        classmate = browser.new_context(viewport={"width": 1200, "height": 1200}).new_page()
+        classmate.goto(f"{server}/train")
+        expect(classmate.get_by_text("Nothing is training")).to_be_visible(timeout=90_000)
+
         # One click from the home page to a first trained model.
         page.get_by_role("button", name="Train a first model").click()
-        expect(page.get_by_text("Training now").or_(page.get_by_text("Last training"))).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("Your job,")).to_be_visible(timeout=60_000)
+        # The classmate sees the job at the top of their page, without a Stop button (not theirs).
+        expect(classmate.get_by_text("A classmate's job")).to_be_visible(timeout=60_000)
+        expect(classmate.get_by_role("button", name="Stop")).to_have_count(0)
         expect(page.get_by_text("saved as 'quick-fasttext'")).to_be_visible(timeout=300_000)
         expect(page.get_by_text("Test accuracy")).to_be_visible(timeout=30_000)
         # When the job ends the whole page reruns and the Train button is free again.
@@ -103,6 +118,10 @@ def test_train_predict_and_every_page_in_chromium(server, tmp_path):
         label = page.get_by_text("positive ·").or_(page.get_by_text("negative ·")).first.inner_text()
         assert "%" in label
         shot(page, "predict")
+        # A shared link (text and models in the URL) opens the same judgement in another browser.
+        classmate.goto(f"{server}/predict?predict_text=I+loved+every+minute&predict_models=quick-fasttext")
+        expect(classmate.get_by_label("Type a sentence")).to_have_value("I loved every minute", timeout=60_000)
+        expect(classmate.get_by_text("positive ·").or_(classmate.get_by_text("negative ·")).first).to_be_visible(timeout=60_000)
 
         # Many texts: a line that starts like a spreadsheet formula is quoted in the downloaded CSV.
         page.get_by_role("tab", name="Many texts").click()
@@ -139,6 +158,8 @@ def test_train_predict_and_every_page_in_chromium(server, tmp_path):
         shot(page, "models")
         assert not page.get_by_text("Traceback").count()
         browser.close()
+    # Every page ran and every model answered, yet the web server never loaded TensorFlow.
+    assert "tensorflow" not in loaded_libraries(server_pid).lower()
 
     for name in ("home", "train", "predict", "embeddings", "lesson", "models"):
         assert (shots / f"{name}.png").stat().st_size > 10_000

@@ -1,0 +1,382 @@
+"""A classroom on one server: N real browsers typing on Predict, with and without a training running.
+
+Starts `streamlit run app.py` on 127.0.0.1 with fresh models and data folders, trains three
+models through the app's own queue, then drives Debian's chromium (Playwright, one browser
+context per student) and prints, per scenario:
+
+- keystroke -> every chosen model updated: p50 / p95 seconds (the live input's 0.4 s pause
+  included), measured in the browser from the new text to the last card showing it;
+- page loads (open Predict until the text box is usable): p50 / p95;
+- errors (timeouts, error boxes, tracebacks);
+- for the scenario with training: how long the job took, against the same job alone in the app.
+
+Also: 25 sessions each submit a fastText job (all must finish, queue positions checked), and the
+training worker is killed with SIGKILL mid-job (the job must end "failed: worker lost" while the
+server keeps serving).
+
+    python benchmarks/classroom_load.py                      # everything (about 20 minutes on 2 cores)
+    python benchmarks/classroom_load.py --only alone,room    # some scenarios
+    python benchmarks/classroom_load.py --readme-only        # README's table from the last results
+
+Results: benchmarks/results/classroom_load.json; --update-readme rewrites the README's table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sentiment_core.access import Who  # noqa: E402
+from sentiment_core.config import TrainConfig, default_configs  # noqa: E402
+from sentiment_core.estimates import estimate  # noqa: E402
+from sentiment_core.jobqueue import DataSpec, JobQueue  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results" / "classroom_load.json"
+BEGIN, END = "<!-- classroom_load:begin -->", "<!-- classroom_load:end -->"
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+MODELS = ["fasttext", "cnn", "multicnn"]
+# True once every card (one per model) shows the token just typed in its coloured words.
+ALL_CARDS_SHOW = """([token, cards]) => {
+  const shown = [...document.querySelectorAll('.word-weights')];
+  return shown.length >= cards && shown.filter(e => e.textContent.includes(token)).length >= cards;
+}"""
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
+
+
+def summary(values: list[float]) -> dict:
+    return {"n": len(values), "p50": percentile(values, 50), "p95": percentile(values, 95),
+            "max": max(values) if values else None}
+
+
+# -- the server -------------------------------------------------------------------------------
+
+
+class Server:
+    def __init__(self, data_dir: str, models_dir: str, log: Path):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.models_dir = models_dir
+        env = {**os.environ, "SENTIMENT_DATA_DIR": data_dir, "SENTIMENT_MODELS_DIR": models_dir,
+               "TF_CPP_MIN_LOG_LEVEL": "2"}
+        self.log = open(log, "w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port",
+             str(self.port), "--server.headless", "true"], cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError("streamlit did not start")
+
+    def close(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def submit(models_dir: str, data_dir: str, owner: str, name: str, variant: str, n_train: int, epochs: int | None = None):
+    model_config, train_config = default_configs(variant)
+    if epochs is not None:
+        train_config = train_config.replace(epochs=epochs)
+    sizes = (n_train - n_train // 10, n_train // 10, 500)
+    plan = estimate(model_config, train_config, *sizes)
+    data = DataSpec("imdb", f"IMDB {n_train:,}", data_dir=data_dir, train_size=n_train, test_size=500, sizes=sizes)
+    return JobQueue(models_dir).submit(Who(owner, owner[:6]), name, model_config, train_config, data,
+                                       {"ready_s": plan.ready_s, "train_s": plan.train_s, "test_s": plan.test_s,
+                                        "total_s": plan.total_s})
+
+
+def wait_jobs(models_dir: str, ids: list[str], timeout: float, watch=None):
+    queue = JobQueue(models_dir)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        jobs = [queue.get(i) for i in ids]
+        if watch:
+            watch(jobs)
+        if not any(j.active for j in jobs):
+            return jobs
+        time.sleep(0.5)
+    raise RuntimeError(f"jobs not finished after {timeout:.0f} s: {[(j.name, j.state) for j in jobs]}")
+
+
+# -- browsers ---------------------------------------------------------------------------------
+
+
+async def student(browser, url: str, sid: int, keystrokes: int, think_s: float, cards: int, out: dict) -> None:
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    query = "&".join(f"predict_models={m}" for m in MODELS[:cards])
+    try:
+        started = time.perf_counter()
+        await page.goto(f"{url}/predict?{query}", timeout=120_000)
+        box = page.get_by_label("Type a sentence")
+        await box.wait_for(timeout=120_000)
+        out["loads"].append(time.perf_counter() - started)
+        for k in range(keystrokes):
+            await asyncio.sleep(think_s * (0.5 + (sid * 7 + k * 3) % 10 / 10))
+            token = f"zq{sid}x{k}"
+            started = time.perf_counter()
+            await box.fill(f"a wonderful film, gross and vulgar, but I loved it {token}")
+            try:
+                await page.wait_for_function(ALL_CARDS_SHOW, arg=[token, cards], timeout=60_000, polling=25)
+                out["keystrokes"].append(time.perf_counter() - started)
+            except Exception as error:  # noqa: BLE001 - a timeout is an error of the room, counted
+                out["errors"].append(f"student {sid} keystroke {k}: {type(error).__name__}")
+        if await page.get_by_text("Traceback").count() or await page.get_by_test_id("stException").count():
+            out["errors"].append(f"student {sid}: an exception on the page")
+        if await page.get_by_test_id("stAlertContentError").count():
+            out["errors"].append(f"student {sid}: an error box on the page")
+    except Exception as error:  # noqa: BLE001
+        out["errors"].append(f"student {sid}: {type(error).__name__}: {str(error)[:120]}")
+    finally:
+        await context.close()
+
+
+async def room(url: str, sessions: int, keystrokes: int, think_s: float, cards: int = 3, train_page: bool = False) -> dict:
+    from playwright.async_api import async_playwright
+
+    out = {"keystrokes": [], "loads": [], "errors": []}
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        watchers = []
+        if train_page:  # the teacher's projector shows the Train page while the job runs
+            context = await browser.new_context(viewport={"width": 1280, "height": 900})
+            watcher = await context.new_page()
+            await watcher.goto(f"{url}/train", timeout=120_000)
+            watchers.append(context)
+        await asyncio.gather(*(student(browser, url, sid, keystrokes, think_s, cards, out) for sid in range(sessions)))
+        for context in watchers:
+            await context.close()
+        await browser.close()
+    return {"keystroke_s": summary(out["keystrokes"]), "page_load_s": summary(out["loads"]), "errors": out["errors"]}
+
+
+# -- scenarios --------------------------------------------------------------------------------
+
+
+def scenario_room_with_training(server: Server, data_dir: str, sessions: int, keystrokes: int, think_s: float,
+                                n_train: int, owner: str) -> dict:
+    job = submit(server.models_dir, data_dir, owner, f"busy-{owner}", "multicnn", n_train)
+    queue = JobQueue(server.models_dir)
+    deadline = time.time() + 300
+    while queue.get(job.id).state not in ("training", "done", "failed") and time.time() < deadline:
+        time.sleep(0.2)
+    result = asyncio.run(room(server.url, sessions, keystrokes, think_s, train_page=True))
+    ended = wait_jobs(server.models_dir, [job.id], 1800)[0]
+    result["job"] = {"state": ended.state, "seconds": ended.elapsed_s, "train_seconds": (ended.metrics or {}).get("train_seconds"),
+                     "typing_covered_whole_job": False}
+    return result
+
+
+def job_alone(server: Server, data_dir: str, n_train: int, owner: str) -> dict:
+    job = submit(server.models_dir, data_dir, owner, f"alone-{owner}", "multicnn", n_train)
+    ended = wait_jobs(server.models_dir, [job.id], 1800)[0]
+    return {"state": ended.state, "seconds": ended.elapsed_s, "train_seconds": (ended.metrics or {}).get("train_seconds")}
+
+
+def job_while_typing(server: Server, data_dir: str, sessions: int, think_s: float, n_train: int, owner: str) -> dict:
+    """The same job with its Train page open and ``sessions`` students typing for the whole of it."""
+    job = submit(server.models_dir, data_dir, owner, f"typing-{owner}", "multicnn", n_train)
+
+    async def run():
+        from playwright.async_api import async_playwright
+
+        out = {"keystrokes": [], "loads": [], "errors": []}
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+            context = await browser.new_context(viewport={"width": 1280, "height": 900})
+            watcher = await context.new_page()
+            await watcher.goto(f"{server.url}/train", timeout=120_000)
+            queue = JobQueue(server.models_dir)
+            rounds = 0
+            while queue.get(job.id).active and rounds < 200:  # bounded: at most 200 rounds of typing
+                await asyncio.gather(*(student(browser, server.url, sid + 100 * rounds, 5, think_s, 3, out)
+                                       for sid in range(sessions)))
+                rounds += 1
+            await browser.close()
+        return out
+
+    out = asyncio.run(run())
+    ended = wait_jobs(server.models_dir, [job.id], 1800)[0]
+    return {"state": ended.state, "seconds": ended.elapsed_s, "train_seconds": (ended.metrics or {}).get("train_seconds"),
+            "keystroke_s": summary(out["keystrokes"]), "errors": out["errors"]}
+
+
+def scenario_queue(server: Server, data_dir: str, sessions: int) -> dict:
+    """``sessions`` students each submit a fastText job on 2,000 reviews at once."""
+    ids = [submit(server.models_dir, data_dir, f"queue{i:04d}", f"queued-{i:02d}", "fasttext", 2000).id for i in range(sessions)]
+    started = time.time()
+    wrong = []
+
+    def check(jobs):
+        waiting = sorted((j for j in jobs if j.waiting), key=lambda j: j.seq)
+        if [j.position for j in waiting] != list(range(1, len(waiting) + 1)):
+            wrong.append([j.position for j in waiting])
+
+    jobs = wait_jobs(server.models_dir, ids, 3600, watch=check)
+    from sentiment_core.store import ModelStore
+
+    saved = [j.saved_as for j in jobs if j.saved_as and ModelStore(server.models_dir).exists(j.saved_as)]
+    order = [j.name for j in sorted(jobs, key=lambda j: j.started_at or 0)]
+    return {"submitted": len(ids), "done": sum(j.state == "done" for j in jobs), "saved": len(saved),
+            "started_in_submission_order": order == [f"queued-{i:02d}" for i in range(sessions)],
+            "position_errors": len(wrong), "seconds": time.time() - started}
+
+
+def scenario_kill(server: Server, data_dir: str) -> dict:
+    victim = submit(server.models_dir, data_dir, "kill0001", "killed", "multicnn", 5000)
+    after = submit(server.models_dir, data_dir, "kill0002", "after-kill", "fasttext", 2000, epochs=1)
+    queue = JobQueue(server.models_dir)
+    deadline = time.time() + 300
+    while queue.get(victim.id).state != "training" and time.time() < deadline:
+        time.sleep(0.2)
+    worker_pid = int(queue.get(victim.id).worker.rsplit(":", 1)[1])
+    os.kill(worker_pid, signal.SIGKILL)
+    killed_at = time.time()
+    ended = wait_jobs(server.models_dir, [victim.id], 300)[0]
+    failed_after = time.time() - killed_at
+    next_job = wait_jobs(server.models_dir, [after.id], 900)[0]
+    serving = asyncio.run(room(server.url, 1, 3, 0.5))
+    return {"victim": ended.state, "message": ended.message, "failed_after_s": failed_after, "next_job": next_job.state,
+            "serving_after": serving}
+
+
+# -- report -----------------------------------------------------------------------------------
+
+
+def fmt(value, digits=2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def table(results: dict) -> str:
+    lines = ["| scenario | keystroke → all cards p50 / p95 (s) | page load p50 / p95 (s) | errors |", "|---|---|---|---|"]
+    for key, label in (("alone", "1 session alone"), ("room", "{n} sessions typing"),
+                       ("room_training", "{n} sessions typing while a multicnn trains on {t:,} reviews")):
+        r = results.get(key)
+        if not r:
+            continue
+        k, l = r["keystroke_s"], r["page_load_s"]
+        lines.append(f"| {label.format(n=results['sessions'], t=results['n_train'])} | {fmt(k['p50'])} / {fmt(k['p95'])} "
+                     f"(n={k['n']}) | {fmt(l['p50'])} / {fmt(l['p95'])} | {len(r['errors'])} |")
+    extra = []
+    if results.get("slowdown"):
+        s = results["slowdown"]
+        extra.append(f"- multicnn on {results['n_train']:,} reviews: {s['alone']['seconds']:.1f} s alone in the app, "
+                     f"{s['typing']['seconds']:.1f} s with its Train page open and {s['typing_sessions']} sessions typing "
+                     f"throughout ({s['ratio']:.2f}×; keystroke p95 meanwhile {fmt(s['typing']['keystroke_s']['p95'])} s).")
+    if results.get("queue"):
+        q = results["queue"]
+        extra.append(f"- {q['submitted']} sessions each submit a fastText job on 2,000 reviews: {q['done']} done, "
+                     f"{q['saved']} saved, started in submission order: {q['started_in_submission_order']}, "
+                     f"position errors: {q['position_errors']}, all finished in {q['seconds']:.0f} s.")
+    if results.get("kill"):
+        k = results["kill"]
+        extra.append(f"- `kill -9` of the training worker mid-job: the job ended {k['victim']!r} ({k['message']}) "
+                     f"{k['failed_after_s']:.1f} s later; the next job: {k['next_job']!r}; a session typing afterwards: "
+                     f"p95 {fmt(k['serving_after']['keystroke_s']['p95'])} s, {len(k['serving_after']['errors'])} errors.")
+    return "\n".join(lines + [""] + extra)
+
+
+def update_readme(text: str) -> None:
+    readme = ROOT / "README.md"
+    content = readme.read_text()
+    if BEGIN not in content:
+        print("README has no classroom_load markers; table not written.")
+        return
+    head, rest = content.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    readme.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--keystrokes", type=int, default=8, help="per session")
+    parser.add_argument("--think", type=float, default=1.5, help="seconds between a session's sentences (varied)")
+    parser.add_argument("--n-train", type=int, default=5000, help="reviews for the multicnn trained meanwhile")
+    parser.add_argument("--queue-sessions", type=int, default=25)
+    parser.add_argument("--slowdown-sessions", type=int, default=10)
+    parser.add_argument("--only", default="alone,room,room_training,slowdown,queue,kill")
+    parser.add_argument("--data-dir", default=os.environ.get("SENTIMENT_DATA_DIR") or str(ROOT.parent / "shared" / "data"))
+    parser.add_argument("--update-readme", action="store_true")
+    parser.add_argument("--readme-only", action="store_true")
+    args = parser.parse_args()
+    if args.readme_only:
+        update_readme(table(json.loads(RESULTS.read_text())))
+        return
+    only = set(args.only.split(","))
+    work = Path(tempfile.mkdtemp(prefix="classroom-"))
+    server = Server(args.data_dir, str(work / "models"), work / "streamlit.log")
+    results = {"sessions": args.sessions, "n_train": args.n_train, "machine": f"{os.cpu_count()} CPU cores",
+               "when": time.strftime("%Y-%m-%d %H:%M")}
+    try:
+        print("training the three models the students query ...", flush=True)
+        ids = [submit(server.models_dir, args.data_dir, f"setup{i:04d}", name, name, 2000, epochs=2).id
+               for i, name in enumerate(MODELS)]
+        asyncio.run(room(server.url, 1, 0, 0))  # a first visit: the server sees its models folder and dispatches
+        jobs = wait_jobs(server.models_dir, ids, 1800)
+        assert all(j.state == "done" for j in jobs), [j.message for j in jobs]
+        asyncio.run(room(server.url, 1, 3, 0.3))  # warm: the models load on the serving worker
+        if "alone" in only:
+            results["alone"] = asyncio.run(room(server.url, 1, 20, args.think))
+            print("alone", json.dumps(results["alone"]), flush=True)
+        if "room" in only:
+            results["room"] = asyncio.run(room(server.url, args.sessions, args.keystrokes, args.think))
+            print("room", json.dumps(results["room"]), flush=True)
+        if "room_training" in only:
+            results["room_training"] = scenario_room_with_training(server, args.data_dir, args.sessions, args.keystrokes,
+                                                                   args.think, args.n_train, "busy0001")
+            print("room_training", json.dumps(results["room_training"]), flush=True)
+        if "slowdown" in only:
+            alone = job_alone(server, args.data_dir, args.n_train, "slow0001")
+            typing = job_while_typing(server, args.data_dir, args.slowdown_sessions, args.think, args.n_train, "slow0002")
+            results["slowdown"] = {"alone": alone, "typing": typing, "typing_sessions": args.slowdown_sessions,
+                                   "ratio": typing["seconds"] / alone["seconds"]}
+            print("slowdown", json.dumps(results["slowdown"]), flush=True)
+        if "queue" in only:
+            results["queue"] = scenario_queue(server, args.data_dir, args.queue_sessions)
+            print("queue", json.dumps(results["queue"]), flush=True)
+        if "kill" in only:
+            results["kill"] = scenario_kill(server, args.data_dir)
+            print("kill", json.dumps(results["kill"]), flush=True)
+    finally:
+        server.close()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    RESULTS.write_text(json.dumps({**previous, **results}, indent=2))
+    text = table({**previous, **results})
+    print(text)
+    if args.update_readme:
+        update_readme(text)
+
+
+if __name__ == "__main__":
+    main()

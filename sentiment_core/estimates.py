@@ -1,0 +1,70 @@
+"""How long a training job will take, before it starts and while it runs (no Keras: the web page uses it).
+
+An estimate has three parts: getting ready (reading the data, building and compiling the model
+on the worker), the epochs, and the final test. Before the run they come from measured rates;
+while it runs, the live rate of the batches so far replaces the guessed one, so a run on a busy
+or faster machine corrects its own estimate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .config import ModelConfig, TrainConfig
+
+# Training throughput in reviews per second at length 500, 100 filters, embedding 50 on a 2-core CPU, from
+# benchmarks/imdb_quality.py (rounded). Only used to tell a user roughly how long to wait.
+CPU_REVIEWS_PER_S = {
+    "dense": 590, "cnn": 870, "multicnn": 470, "glove-static": 560, "glove-tuned": 490,
+    "multichannel": 310, "fasttext": 1550, "bilstm": 180,
+}
+# Getting ready on a warm worker, measured by benchmarks/classroom_load.py's job runs: reading
+# cached IMDB, encoding, building and compiling (the first batch traces the model).
+READY_S = 4.0
+# Extra on a worker's first job: importing TensorFlow and reading the IMDB archive once.
+COLD_START_S = 25.0
+# Evaluation runs about this much faster than training (no gradients).
+EVAL_SPEEDUP = 3.0
+
+
+@dataclass(frozen=True)
+class Estimate:
+    ready_s: float
+    train_s: float
+    test_s: float
+
+    @property
+    def total_s(self) -> float:
+        return self.ready_s + self.train_s + self.test_s
+
+
+def reviews_per_s(model_config: ModelConfig) -> float:
+    """Training throughput on 2 CPU cores, scaled from the measured rate by length, filters and width."""
+    rate = CPU_REVIEWS_PER_S[model_config.variant] * 500 / max(model_config.seq_len, 1)
+    if model_config.variant not in ("dense", "fasttext", "bilstm"):
+        rate *= 100 / max(model_config.filters, 1) * 0.7 + 0.3
+    return rate * (50 / max(model_config.embedding_dim, 1) * 0.5 + 0.5)
+
+
+def estimate(model_config: ModelConfig, train_config: TrainConfig, n_train: int, n_val: int, n_test: int,
+             cold: bool = False) -> Estimate:
+    """The most a run should take on 2 CPU cores (early stopping only shortens it; a GPU is faster)."""
+    rate = reviews_per_s(model_config)
+    per_epoch = n_train / rate + n_val / (EVAL_SPEEDUP * rate)
+    return Estimate(READY_S + (COLD_START_S if cold else 0.0), train_config.epochs * per_epoch, n_test / (EVAL_SPEEDUP * rate))
+
+
+def estimate_seconds(model_config: ModelConfig, train_config: TrainConfig, n_train: int, n_val: int, n_test: int) -> float:
+    """:func:`estimate`'s total for a warm worker."""
+    return estimate(model_config, train_config, n_train, n_val, n_test).total_s
+
+
+def remaining_seconds(planned: Estimate, epochs: int, epoch: int, batch: int, batches: int, live_rate: float,
+                      batch_size: int, n_val: int, n_test: int) -> float:
+    """Time left in a running job, from the live training rate (reviews per second) when there is one."""
+    if live_rate <= 0 or batches <= 0:
+        return planned.train_s + planned.test_s
+    left_batches = (epochs - epoch) * batches + (batches - batch)
+    left_train = left_batches * batch_size / live_rate
+    left_validation = (epochs - epoch + (0 if batch >= batches else 1)) * n_val / (EVAL_SPEEDUP * live_rate)
+    return left_train + left_validation + n_test / (EVAL_SPEEDUP * live_rate)

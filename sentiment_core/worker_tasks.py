@@ -1,0 +1,273 @@
+"""What runs on the Dask workers: training jobs, predictions, explanations and embedding look-ups.
+
+These functions are sent by reference to worker processes (see :mod:`sentiment_core.engine`);
+Keras is imported there, never in the web server. A worker keeps what is slow to get warm in
+its own memory: the loaded models (least recently used dropped first), the IMDB copy it read,
+and GloVe. Every function takes the models folder explicitly, so one worker serves any folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import traceback
+from collections import OrderedDict
+
+from .jobqueue import RUNNING_STATES, JobQueue, thin
+
+log = logging.getLogger(__name__)
+
+MAX_LOADED_MODELS = 12
+REPORT_EVERY_S = 0.5
+
+_lock = threading.Lock()
+_models: OrderedDict = OrderedDict()  # (models_dir, name, saved_at) -> Predictor or the ValueError it raised
+_imdb: dict = {}  # data_dir -> ImdbData (one entry)
+_glove: list = []
+
+
+# -- models kept warm -------------------------------------------------------------------------
+
+
+def _predictor(models_dir: str, name: str, saved_at: str):
+    key = (models_dir, name, saved_at)
+    with _lock:
+        if key in _models:
+            _models.move_to_end(key)
+            found = _models[key]
+        else:
+            found = None
+    if found is None:
+        from .store import ModelStore
+
+        try:
+            found = ModelStore(models_dir).load(name)
+        except ValueError as error:  # kept too, so a broken model is not rebuilt on every keystroke
+            found = type(error)(str(error))
+        with _lock:
+            _models[key] = found
+            while len(_models) > MAX_LOADED_MODELS:
+                _models.popitem(last=False)
+    if isinstance(found, ValueError):
+        raise found
+    return found
+
+
+def _predictors(models_dir: str, models: list[tuple[str, str]]):
+    loaded, failures = [], {}
+    for name, saved_at in models:
+        try:
+            loaded.append(_predictor(models_dir, name, saved_at))
+        except ValueError as error:
+            failures[name] = str(error)
+    return loaded, failures
+
+
+def compare(models_dir: str, models: list[tuple[str, str]], text: str, explain: bool = True) -> list[dict]:
+    """Each model's prediction (and word weights) for one text; a model that cannot load gets its message."""
+    from .inference import compare as compare_loaded
+
+    loaded, failures = _predictors(models_dir, models)
+    rows = compare_loaded(loaded, text, explain=explain)
+    rows += [{"model": name, "prediction": None, "words": [], "error": message} for name, message in failures.items()]
+    order = [name for name, _ in models]
+    rows.sort(key=lambda row: order.index(row["model"]) if row["model"] in order else len(order))
+    return rows
+
+
+def predict_table(models_dir: str, models: list[tuple[str, str]], texts: list[str]) -> list[dict]:
+    from .inference import predict_table as table
+
+    loaded, failures = _predictors(models_dir, models)
+    if failures and not loaded:
+        raise ValueError(" ".join(failures.values()))
+    return table(loaded, texts)
+
+
+def embedding_table(models_dir: str, name: str, saved_at: str):
+    """``(vocabulary, embedding rows)`` of a saved model: what the lesson page draws."""
+    from .models import embedding_weights
+
+    predictor = _predictor(models_dir, name, saved_at)
+    return predictor.vocabulary, embedding_weights(predictor.model)
+
+
+def embedding_maps(models_dir: str, name: str | None, saved_at: str, n_words: int, method: str, perplexity: float,
+                   iterations: int):
+    from .projection import embedding_maps as maps
+
+    predictor = _predictor(models_dir, name, saved_at) if name else None
+    return maps(predictor, _glove_or_none(), n_words, method, perplexity, iterations)
+
+
+def warm_up() -> str:
+    """Import Keras (seconds, once per worker process) before anyone waits for it."""
+    import keras
+
+    return keras.backend.backend()
+
+
+def device_info() -> dict:
+    from .runtime import device_info as info
+
+    return info()
+
+
+def _glove_or_none():
+    from .glove import glove_available, load_glove
+
+    with _lock:
+        if not _glove:
+            _glove.append(load_glove() if glove_available() else None)
+        return _glove[0]
+
+
+# -- training ---------------------------------------------------------------------------------
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_training(models_dir: str, job_id: str) -> str:
+    """Train one queued job to the end: "done", "stopped", "failed" or "skipped" (no longer waiting)."""
+    queue = JobQueue(models_dir)
+    job = queue.claim(job_id, worker_name())
+    if job is None:
+        return "skipped"
+    reporter = _Reporter(queue, job)
+    try:
+        return _train(queue, job, reporter)
+    except ValueError as error:  # DataError and bad settings: a message for the user
+        queue.finish(job_id, "failed", str(error), error=str(error))
+        return "failed"
+    except MemoryError:
+        message = "The worker ran out of memory: train on fewer reviews or a smaller model."
+        queue.finish(job_id, "failed", message, error=message)
+        return "failed"
+    except Exception as error:  # noqa: BLE001 - the job must end with a reason, never "running" forever
+        log.error("Training job %s failed:\n%s", job_id, traceback.format_exc())
+        queue.finish(job_id, "failed", f"Training failed: {type(error).__name__}: {error}", error=traceback.format_exc(limit=3))
+        return "failed"
+
+
+def _train(queue: JobQueue, job, reporter: "_Reporter") -> str:
+    from .jobdata import load_splits, remove
+    from .store import ModelStore
+    from .training import train
+
+    spec = job.data
+    if spec.kind == "imdb":
+        train_set, val_set, test_set = _imdb_splits(spec, reporter)
+    else:
+        train_set, val_set, test_set = load_splits(spec.path)
+    if reporter.should_stop():
+        queue.finish(job.id, "stopped", "Stopped before training started: nothing was saved.")
+        return "stopped"
+    reporter.sizes = (len(train_set), len(val_set), len(test_set))
+    queue.report(job.id, state="training", message=f"Training on {len(train_set):,} texts, validating on {len(val_set):,} ...")
+    model_config, train_config = job.model_config, job.train_config
+    trained = train(train_set, val_set, test_set, model_config, train_config,
+                    glove=_glove_or_none() if model_config.uses_glove else None,
+                    progress=reporter, should_stop=reporter.should_stop)
+    if spec.kind == "file":
+        remove(spec.path)
+    if not trained.metrics.get("best_epoch"):
+        queue.finish(job.id, "stopped", "Stopped before the first epoch finished: nothing to save.", _light(trained.metrics))
+        return "stopped"
+    queue.report(job.id, state="saving", message="Saving the model ...")
+    store = ModelStore(queue.models_dir)
+    name = store.free_name(job.name)
+    about = {"owner": job.owner, "nickname": job.nickname, "job_id": job.id, "data_label": job.data_label}
+    store.save(name, trained, about=about)
+    stopped = trained.metrics.get("cancelled")
+    renamed = f" (the name {job.name!r} was taken meanwhile)" if name != job.name else ""
+    how = "Stopped; kept" if stopped else "Done; best"
+    state = "stopped" if stopped else "done"
+    queue.finish(job.id, state, f"{how} epoch {trained.metrics['best_epoch']}, saved as {name!r}{renamed}.",
+                 _light(trained.metrics), saved_as=name)
+    return state
+
+
+def _light(metrics: dict) -> dict:
+    return {k: v for k, v in metrics.items() if k != "glove_coverage" or v is None or isinstance(v, dict)}
+
+
+def _imdb_splits(spec, reporter):
+    from .data import imdb_splits, load_imdb
+
+    with _lock:
+        cached = _imdb.get(spec.data_dir)
+    if cached is None:
+        def downloading(done: int, total: int) -> None:
+            reporter.message(f"Downloading IMDB: {done / 1e6:.1f} of {total / 1e6:.0f} MB ...")
+
+        reporter.message("Reading the IMDB reviews (once per worker) ...")
+        cached = load_imdb(spec.data_dir or None, download=spec.download, progress=downloading)
+        with _lock:
+            _imdb.clear()
+            _imdb[spec.data_dir] = cached
+    return imdb_splits(cached, spec.train_size, spec.test_size, seed=spec.seed)
+
+
+class _Reporter:
+    """Turns training progress events into queue rows, at most every ``REPORT_EVERY_S`` seconds
+    (every epoch's end always); the queue's answer says whether someone asked to stop."""
+
+    def __init__(self, queue: JobQueue, job):
+        from .estimates import Estimate
+
+        self.queue, self.job = queue, job
+        self.planned = Estimate(**{k: job.estimate[k] for k in ("ready_s", "train_s", "test_s")}) if job.estimate else None
+        self.sizes = job.data.sizes
+        self.batch_size = job.train_config.batch_size
+        self.points: list[dict] = []
+        self.epochs: dict[str, list] = {"epoch": [], "loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
+        self.last_write = 0.0
+        self.stop = False
+
+    def message(self, text: str) -> None:
+        self.stop = self.queue.report(self.job.id, message=text) or self.stop
+
+    def should_stop(self) -> bool:
+        if time.monotonic() - self.last_write > 2 * REPORT_EVERY_S:  # between sparse reports (loading, evaluating)
+            self.last_write = time.monotonic()
+            self.stop = self.queue.report(self.job.id) or self.stop
+        return self.stop
+
+    def __call__(self, event) -> None:
+        from .estimates import remaining_seconds
+
+        if event.stage == "batch":
+            x = event.epoch - 1 + event.batch / max(event.batches, 1)
+            self.points.append({"x": round(x, 4), **{k: float(v) for k, v in event.logs.items()}})
+            self.points = thin(self.points)
+        elif event.stage == "epoch":
+            self.epochs["epoch"].append(event.epoch)
+            for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+                value = event.logs.get(key)
+                self.epochs[key].append(None if value is None else float(value))
+        now = time.monotonic()
+        if event.stage == "batch" and now - self.last_write < REPORT_EVERY_S:
+            return
+        self.last_write = now
+        left = None
+        if self.planned is not None and event.stage in ("batch", "epoch"):
+            batch = event.batch if event.stage == "batch" else event.batches
+            left = remaining_seconds(self.planned, event.epochs, event.epoch, batch, event.batches, event.samples_per_s,
+                                     self.batch_size, self.sizes[1], self.sizes[2])
+        progress = {"stage": event.stage, "epoch": event.epoch, "epochs": event.epochs, "batch": event.batch,
+                    "batches": event.batches, "samples_per_s": float(event.samples_per_s or 0.0), "left_s": left}
+        message = event.message if event.stage in ("epoch", "end") and event.message else None
+        self.stop = self.queue.report(self.job.id, message=message, progress=progress, batch_points=self.points,
+                                      epoch_history=self.epochs) or self.stop
+
+
+def job_is_running(models_dir: str, job_id: str) -> bool:
+    try:
+        return JobQueue(models_dir).get(job_id).state in RUNNING_STATES
+    except ValueError:
+        return False

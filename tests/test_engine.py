@@ -1,0 +1,100 @@
+"""The engine: training jobs and predictions on Dask workers, in queue order, surviving a killed worker."""
+
+import os
+import signal
+import time
+
+import pytest
+
+from sentiment_core.access import NotAllowed, Who
+from sentiment_core.config import ModelConfig, TrainConfig
+from sentiment_core.jobdata import save_splits
+from sentiment_core.jobqueue import DataSpec
+from sentiment_core.manage import delete_model, rename_model
+from sentiment_core.store import ModelStore
+from tests.conftest import make_dataset
+
+SMALL = ModelConfig(variant="fasttext", vocab_size=60, seq_len=24, embedding_dim=8, bigram_buckets=50, dropout=0.0)
+ROOM = dict(open_room=False)
+
+
+def file_data(models_dir, n=200, label="synthetic"):
+    splits = (make_dataset(n, seed=1), make_dataset(60, seed=2), make_dataset(60, seed=3))
+    return DataSpec("file", label, path=save_splits(models_dir, splits), sizes=(n, 60, 60))
+
+
+def submit(engine, models_dir, owner, name, train_config=TrainConfig(epochs=3, batch_size=16, learning_rate=0.01), n=200):
+    return engine.submit(models_dir, Who(owner, owner[:4], **ROOM), name, SMALL, train_config, file_data(models_dir, n),
+                         {"ready_s": 2.0, "train_s": 3.0, "test_s": 1.0, "total_s": 6.0})
+
+
+def test_a_job_trains_on_the_worker_saves_with_its_owner_and_reports(engine, tmp_path):
+    job = submit(engine, tmp_path, "anna0001", "bg")
+    done = engine.wait_for(tmp_path, job.id, 180)
+    assert done.state == "done", done.message
+    assert done.saved_as == "bg" and done.epoch_history["epoch"] == [1, 2, 3]
+    assert done.metrics["test_accuracy"] > 0.8 and done.fraction == 1.0
+    assert [p["x"] for p in done.batch_points] == sorted(p["x"] for p in done.batch_points)
+    assert done.worker and done.worker != f"{os.uname().nodename}:{os.getpid()}"  # not this process
+    store = ModelStore(tmp_path)
+    assert store.info("bg").about == {"owner": "anna0001", "nickname": "anna", "job_id": job.id, "data_label": "synthetic"}
+    assert not os.path.exists(done.data.path)  # the upload's copy is removed once trained
+
+    queue = engine.queue(tmp_path)
+    with pytest.raises(NotAllowed, match="Only anna, who made it, or the teacher can rename 'bg'"):
+        rename_model(store, queue, Who("bert0001", **ROOM), "bg", "stolen")
+    rename_model(store, queue, Who("anna0001", **ROOM), "bg", "renamed")
+    assert store.exists("renamed") and queue.get(job.id).saved_as == "renamed"
+    with pytest.raises(NotAllowed):
+        delete_model(store, Who("bert0001", **ROOM), "renamed")
+    delete_model(store, Who("t0000001", teacher=True, **ROOM), "renamed")
+    assert not store.exists("renamed")
+
+
+def test_jobs_run_one_at_a_time_in_submission_order_and_stop_keeps_the_best_epoch(engine, tmp_path):
+    long_config = TrainConfig(epochs=200, batch_size=8, early_stopping_patience=0)
+    first = submit(engine, tmp_path, "anna0001", "long", long_config, n=400)
+    second = submit(engine, tmp_path, "bert0001", "next")
+    third = submit(engine, tmp_path, "cara0001", "last")
+    queue = engine.queue(tmp_path)
+    deadline = time.time() + 120
+    while not queue.get(first.id).epoch_history.get("epoch") and time.time() < deadline:
+        time.sleep(0.2)
+    assert [j.position for j in queue.active()] == [0, 1, 2]
+    with pytest.raises(NotAllowed):
+        queue.request_stop(first.id, Who("bert0001", **ROOM))
+    queue.request_stop(first.id, Who("anna0001", **ROOM))
+    ends = [engine.wait_for(tmp_path, job.id, 180) for job in (first, second, third)]
+    assert [j.state for j in ends] == ["stopped", "done", "done"], [j.message for j in ends]
+    assert ends[0].metrics["best_epoch"] >= 1 and ends[0].metrics["cancelled"] and ends[0].saved_as == "long"
+    # One training slot: each job started after the one before it had finished.
+    assert ends[0].finished_at <= ends[1].started_at and ends[1].finished_at <= ends[2].started_at
+
+
+def test_missing_imdb_fails_the_job_with_the_message(engine, tmp_path):
+    data = DataSpec("imdb", "IMDB", data_dir=str(tmp_path / "no-data"), train_size=200, test_size=200, sizes=(180, 20, 200),
+                    download=False)
+    job = engine.submit(tmp_path, Who("anna0001"), "x", SMALL, TrainConfig(epochs=1), data)
+    ended = engine.wait_for(tmp_path, job.id, 120)
+    assert ended.state == "failed" and "IMDB" in ended.message
+    assert ModelStore(tmp_path).list() == []
+
+
+def test_a_killed_worker_fails_its_job_and_the_queue_and_serving_go_on(engine, tmp_path):
+    victim = submit(engine, tmp_path, "anna0001", "victim", TrainConfig(epochs=200, batch_size=8), n=400)
+    after = submit(engine, tmp_path, "bert0001", "after")
+    queue = engine.queue(tmp_path)
+    deadline = time.time() + 120
+    while queue.get(victim.id).state != "training" and time.time() < deadline:
+        time.sleep(0.2)
+    workers = engine.client.scheduler_info()["workers"]
+    trainer = next(address for address, w in workers.items() if w.get("resources", {}).get("train"))
+    pid = engine.client.run(os.getpid, workers=[trainer])[trainer]
+    os.kill(pid, signal.SIGKILL)
+
+    lost = engine.wait_for(tmp_path, victim.id, 60)
+    assert lost.state == "failed" and "worker lost" in lost.message, lost.message
+    finished = engine.wait_for(tmp_path, after.id, 240)  # the nanny restarts the worker; the queue moves on
+    assert finished.state == "done", finished.message
+    rows = engine.compare(tmp_path, [("after", ModelStore(tmp_path).info("after").saved_at)], "wonderful superb film")
+    assert rows[0]["prediction"].label == "positive"
