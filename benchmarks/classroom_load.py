@@ -33,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -49,11 +50,17 @@ BEGIN, END = "<!-- classroom_load:begin -->", "<!-- classroom_load:end -->"
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
 MODELS = ["fasttext", "cnn", "multicnn"]
-# True once every card (one per model) shows the token just typed in its coloured words.
-ALL_CARDS_SHOW = """([token, cards]) => {
-  const shown = [...document.querySelectorAll('.word-weights')];
-  return shown.length >= cards && shown.filter(e => e.textContent.includes(token)).length >= cards;
-}"""
+# Resolves once every card (one per model) shows the token just typed in its coloured words; checked
+# on each change to the page (a MutationObserver), not on a timer that would load 20 browsers.
+ALL_CARDS_SHOW = """([token, cards]) => new Promise(resolve => {
+  const done = () => {
+    const shown = [...document.querySelectorAll('.word-weights')];
+    return shown.length >= cards && shown.filter(e => e.textContent.includes(token)).length >= cards;
+  };
+  if (done()) return resolve(true);
+  const observer = new MutationObserver(() => { if (done()) { observer.disconnect(); resolve(true); } });
+  observer.observe(document.body, {subtree: true, childList: true, characterData: true});
+})"""
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -93,6 +100,20 @@ class Server:
                 time.sleep(0.5)
         raise RuntimeError("streamlit did not start")
 
+    def cpu_seconds(self) -> tuple[float, float]:
+        """CPU seconds used so far by the web server process, and by its worker processes."""
+        import psutil
+
+        server = psutil.Process(self.process.pid)
+        own = sum(server.cpu_times()[:2])
+        workers = 0.0
+        for child in server.children(recursive=True):
+            try:
+                workers += sum(child.cpu_times()[:2])
+            except psutil.Error:
+                pass
+        return own, workers
+
     def close(self) -> None:
         self.process.terminate()
         try:
@@ -130,7 +151,9 @@ def wait_jobs(models_dir: str, ids: list[str], timeout: float, watch=None):
 # -- browsers ---------------------------------------------------------------------------------
 
 
-async def student(browser, url: str, sid: int, keystrokes: int, think_s: float, cards: int, out: dict) -> None:
+async def student(browser, url: str, sid: int, keystrokes: int, think_s: float, cards: int, out: dict,
+                  arrive_s: float = 0.0) -> None:
+    await asyncio.sleep(arrive_s)
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     query = "&".join(f"predict_models={m}" for m in MODELS[:cards])
@@ -146,7 +169,7 @@ async def student(browser, url: str, sid: int, keystrokes: int, think_s: float, 
             started = time.perf_counter()
             await box.fill(f"a wonderful film, gross and vulgar, but I loved it {token}")
             try:
-                await page.wait_for_function(ALL_CARDS_SHOW, arg=[token, cards], timeout=60_000, polling=25)
+                await asyncio.wait_for(page.evaluate(ALL_CARDS_SHOW, [token, cards]), timeout=60)
                 out["keystrokes"].append(time.perf_counter() - started)
             except Exception as error:  # noqa: BLE001 - a timeout is an error of the room, counted
                 out["errors"].append(f"student {sid} keystroke {k}: {type(error).__name__}")
@@ -158,6 +181,23 @@ async def student(browser, url: str, sid: int, keystrokes: int, think_s: float, 
         out["errors"].append(f"student {sid}: {type(error).__name__}: {str(error)[:120]}")
     finally:
         await context.close()
+
+
+ARRIVAL_S = [0.5]  # seconds between two students opening the page (set by --arrival)
+
+
+def cpu_split(server: "Server", work) -> tuple:
+    """Runs ``work()``; returns its result and the CPU seconds per wall second taken by the web server,
+    its workers, and everything else (the browsers)."""
+    import psutil
+
+    before, total_before, started = server.cpu_seconds(), psutil.cpu_times(), time.perf_counter()
+    result = work()
+    after, total_after, seconds = server.cpu_seconds(), psutil.cpu_times(), time.perf_counter() - started
+    busy = lambda t: t.user + t.nice + t.system  # noqa: E731
+    own, workers = after[0] - before[0], after[1] - before[1]
+    total = busy(total_after) - busy(total_before)
+    return result, {"server": own / seconds, "workers": workers / seconds, "browsers_and_rest": (total - own - workers) / seconds}
 
 
 async def room(url: str, sessions: int, keystrokes: int, think_s: float, cards: int = 3, train_page: bool = False) -> dict:
@@ -172,11 +212,27 @@ async def room(url: str, sessions: int, keystrokes: int, think_s: float, cards: 
             watcher = await context.new_page()
             await watcher.goto(f"{url}/train", timeout=120_000)
             watchers.append(context)
-        await asyncio.gather(*(student(browser, url, sid, keystrokes, think_s, cards, out) for sid in range(sessions)))
+        await asyncio.gather(*(student(browser, url, sid, keystrokes, think_s, cards, out, sid * ARRIVAL_S[0])
+                               for sid in range(sessions)))
         for context in watchers:
             await context.close()
         await browser.close()
     return {"keystroke_s": summary(out["keystrokes"]), "page_load_s": summary(out["loads"]), "errors": out["errors"]}
+
+
+def renice_browsers(niceness: int, server: Server) -> None:
+    import psutil
+
+    while server.process.poll() is None:
+        for process in psutil.process_iter(["name"]):
+            try:
+                if "chrom" in (process.info["name"] or ""):
+                    for thread in process.threads():  # on Linux, niceness belongs to each thread
+                        if os.getpriority(os.PRIO_PROCESS, thread.id) != niceness:
+                            os.setpriority(os.PRIO_PROCESS, thread.id, niceness)
+            except (psutil.Error, OSError):
+                pass
+        time.sleep(0.5)
 
 
 # -- scenarios --------------------------------------------------------------------------------
@@ -246,7 +302,9 @@ def scenario_queue(server: Server, data_dir: str, sessions: int) -> dict:
 
     saved = [j.saved_as for j in jobs if j.saved_as and ModelStore(server.models_dir).exists(j.saved_as)]
     order = [j.name for j in sorted(jobs, key=lambda j: j.started_at or 0)]
+    ratios = [j.elapsed_s / j.planned_s for j in jobs if j.planned_s and j.state == "done"]
     return {"submitted": len(ids), "done": sum(j.state == "done" for j in jobs), "saved": len(saved),
+            "actual_over_estimate": summary(ratios),
             "started_in_submission_order": order == [f"queued-{i:02d}" for i in range(sessions)],
             "position_errors": len(wrong), "seconds": time.time() - started}
 
@@ -277,7 +335,11 @@ def fmt(value, digits=2) -> str:
 
 
 def table(results: dict) -> str:
-    lines = ["| scenario | keystroke → all cards p50 / p95 (s) | page load p50 / p95 (s) | errors |", "|---|---|---|---|"]
+    lines = [f"Setup: {results.get('machine')}, server and browsers on the same machine; browsers at nice "
+             f"{results.get('browser_nice', 0)} (standing in for the students' own laptops); a student opens Predict every "
+             f"{results.get('arrival_s', 0)} s, then types {results.get('keystrokes')} sentences, "
+             f"{results.get('think_s')} s apart on average; 3 models per card set. Measured {results.get('when')}.", "",
+             "| scenario | keystroke → all cards p50 / p95 (s) | page load p50 / p95 (s) | errors |", "|---|---|---|---|"]
     for key, label in (("alone", "1 session alone"), ("room", "{n} sessions typing"),
                        ("room_training", "{n} sessions typing while a multicnn trains on {t:,} reviews")):
         r = results.get(key)
@@ -287,6 +349,12 @@ def table(results: dict) -> str:
         lines.append(f"| {label.format(n=results['sessions'], t=results['n_train'])} | {fmt(k['p50'])} / {fmt(k['p95'])} "
                      f"(n={k['n']}) | {fmt(l['p50'])} / {fmt(l['p95'])} | {len(r['errors'])} |")
     extra = []
+    alone = results.get("alone") or {}
+    if "server_cpu_ms_per_keystroke" in alone:
+        extra.append(f"- One session alone, per keystroke with {len(MODELS)} models: the web server spent "
+                     f"{alone['server_cpu_ms_per_keystroke']:.0f} ms of CPU (its page load shared out, its idle "
+                     f"{alone['idle_cpu_ms_per_s'][0]:.0f} ms/s taken off), the workers "
+                     f"{alone['worker_cpu_ms_per_keystroke']:.0f} ms (three predictions with word weights, Dask).")
     if results.get("slowdown"):
         s = results["slowdown"]
         extra.append(f"- multicnn on {results['n_train']:,} reviews: {s['alone']['seconds']:.1f} s alone in the app, "
@@ -296,7 +364,9 @@ def table(results: dict) -> str:
         q = results["queue"]
         extra.append(f"- {q['submitted']} sessions each submit a fastText job on 2,000 reviews: {q['done']} done, "
                      f"{q['saved']} saved, started in submission order: {q['started_in_submission_order']}, "
-                     f"position errors: {q['position_errors']}, all finished in {q['seconds']:.0f} s.")
+                     f"position errors: {q['position_errors']}, all finished in {q['seconds']:.0f} s; each job took "
+                     f"{fmt(q['actual_over_estimate']['p50'])}× its estimate at the median "
+                     f"(p95 {fmt(q['actual_over_estimate']['p95'])}×).")
     if results.get("kill"):
         k = results["kill"]
         extra.append(f"- `kill -9` of the training worker mid-job: the job ended {k['victim']!r} ({k['message']}) "
@@ -324,6 +394,10 @@ def main() -> None:
     parser.add_argument("--n-train", type=int, default=5000, help="reviews for the multicnn trained meanwhile")
     parser.add_argument("--queue-sessions", type=int, default=25)
     parser.add_argument("--slowdown-sessions", type=int, default=10)
+    parser.add_argument("--arrival", type=float, default=0.5, help="seconds between two students opening Predict")
+    parser.add_argument("--browser-nice", type=int, default=19,
+                        help="the browsers' OS priority: they stand in for the students' own laptops, so by default "
+                             "they yield the 2 cores to the server (0: equal footing)")
     parser.add_argument("--only", default="alone,room,room_training,slowdown,queue,kill")
     parser.add_argument("--data-dir", default=os.environ.get("SENTIMENT_DATA_DIR") or str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--update-readme", action="store_true")
@@ -335,8 +409,10 @@ def main() -> None:
     only = set(args.only.split(","))
     work = Path(tempfile.mkdtemp(prefix="classroom-"))
     server = Server(args.data_dir, str(work / "models"), work / "streamlit.log")
+    ARRIVAL_S[0] = args.arrival
     results = {"sessions": args.sessions, "n_train": args.n_train, "machine": f"{os.cpu_count()} CPU cores",
-               "when": time.strftime("%Y-%m-%d %H:%M")}
+               "when": time.strftime("%Y-%m-%d %H:%M"), "arrival_s": args.arrival, "browser_nice": args.browser_nice,
+               "think_s": args.think, "keystrokes": args.keystrokes}
     try:
         print("training the three models the students query ...", flush=True)
         ids = [submit(server.models_dir, args.data_dir, f"setup{i:04d}", name, name, 2000, epochs=2).id
@@ -345,11 +421,29 @@ def main() -> None:
         jobs = wait_jobs(server.models_dir, ids, 1800)
         assert all(j.state == "done" for j in jobs), [j.message for j in jobs]
         asyncio.run(room(server.url, 1, 3, 0.3))  # warm: the models load on the serving worker
+        # The browsers stand in for the students' laptops. Chromium sets its processes' priorities
+        # itself, so a thread renices every chromium process twice a second while this runs.
+        if args.browser_nice:
+            renicer = threading.Thread(target=renice_browsers, args=(args.browser_nice, server), daemon=True)
+            renicer.start()
         if "alone" in only:
+            # What the processes spend idle (Dask heartbeats, the dispatcher's look at the queue) ...
+            before, started = server.cpu_seconds(), time.perf_counter()
+            time.sleep(15)
+            after = server.cpu_seconds()
+            idle = [(a - b) / (time.perf_counter() - started) for a, b in zip(after, before)]
+            # ... is taken off what one session typing costs them, per keystroke.
+            before, started = server.cpu_seconds(), time.perf_counter()
             results["alone"] = asyncio.run(room(server.url, 1, 20, args.think))
+            after, seconds = server.cpu_seconds(), time.perf_counter() - started
+            n = max(results["alone"]["keystroke_s"]["n"], 1)
+            results["alone"]["server_cpu_ms_per_keystroke"] = 1000 * (after[0] - before[0] - idle[0] * seconds) / n
+            results["alone"]["worker_cpu_ms_per_keystroke"] = 1000 * (after[1] - before[1] - idle[1] * seconds) / n
+            results["alone"]["idle_cpu_ms_per_s"] = [1000 * rate for rate in idle]
             print("alone", json.dumps(results["alone"]), flush=True)
         if "room" in only:
-            results["room"] = asyncio.run(room(server.url, args.sessions, args.keystrokes, args.think))
+            results["room"], cpu = cpu_split(server, lambda: asyncio.run(room(server.url, args.sessions, args.keystrokes, args.think)))
+            results["room"]["cpu_cores_busy"] = cpu
             print("room", json.dumps(results["room"]), flush=True)
         if "room_training" in only:
             results["room_training"] = scenario_room_with_training(server, args.data_dir, args.sessions, args.keystrokes,

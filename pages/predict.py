@@ -55,25 +55,12 @@ with single:
         except ValueError as error:  # the text itself, or the engine (EngineError)
             st.error(str(error))
             return
-        columns = st.columns(min(len(rows), 2))
-        for i, row in enumerate(rows):
-            with columns[i % len(columns)].container(border=True):
-                st.markdown(f"**{row['model']}**")
-                if row["error"]:
-                    st.error(row["error"])
-                    continue
-                p = row["prediction"]
-                st.markdown(f"{p.label} · {p.confidence:.1%}")
-                st.html(ui.probability_bars_html(p.probabilities) + ui.word_weights_html(row["words"]))
-                if p.unknown:
-                    st.caption("Unknown to this model (dotted underline): " + ", ".join(dict.fromkeys(p.unknown)))
-                if p.note:
-                    st.caption(p.note)
-        st.html(
-            "<div class='legend'>Word colours (occlusion): <span style='background:rgba(26,152,80,.5)'>pushed towards "
-            "the predicted class</span><span style='background:rgba(215,48,39,.5)'>pushed against it</span>"
-            "Hover a word for its weight.</div>"
-        )
+        # All cards in one HTML element: the browser redraws one element per keystroke instead of a
+        # dozen Markdown ones (measured: ~190 ms of a laptop's CPU per keystroke with 3 models).
+        for row in rows:
+            if row["error"]:
+                st.error(f"**{row['model']}**: {row['error']}")
+        st.html(ui.prediction_cards_html([row for row in rows if not row["error"]]) + ui.LEGEND_HTML)
 
     playground()
 

@@ -78,10 +78,17 @@ def pick_columns_and_read(upload):
 # -- your job and the room's, at the top (what a projector shows) ------------------------------
 
 
-@st.fragment(run_every=1.0)
+# Every second while a job waits or runs; every 5 s when nothing does (a room of idle pages costs little).
+FAST, SLOW = 1.0, 5.0
+cadence = FAST if queue.active() else SLOW
+
+
+@st.fragment(run_every=cadence)
 def job_panel() -> None:
     mine = queue.latest_of(me.owner)
     active = queue.active()
+    if bool(active) != (cadence == FAST):
+        st.rerun(scope="app")  # switch the panel's pace
     running = [job for job in active if job.running]
     if mine is not None and mine.waiting:
         st.info(f"Your job {mine.name!r} is number {mine.position} in the queue; it should start in about "
@@ -108,6 +115,15 @@ def job_panel() -> None:
     elif mine is not None and st.session_state.get("train_watching") == mine.id:
         st.session_state["train_watching"] = None
         st.rerun(scope="app")
+
+
+def curves(job, metric: str):
+    return _curves(job.id, job.heartbeat_at, len(job.batch_points), metric, job)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _curves(job_id: str, reported_at, points: int, metric: str, _job):
+    return ui.training_curves(_job.batch_points, _job.epoch_history, metric)
 
 
 def _stop(job) -> None:
@@ -143,8 +159,9 @@ def _job_card(job, mine: bool) -> None:
             {"done": st.success, "stopped": st.warning, "failed": st.error}.get(job.state, st.info)(job.message)
         if job.batch_points or job.epoch_history.get("epoch"):
             left, right = st.columns(2)
-            left.plotly_chart(ui.training_curves(job.batch_points, job.epoch_history, "loss"), key=f"curve_loss-{job.id}")
-            right.plotly_chart(ui.training_curves(job.batch_points, job.epoch_history, "accuracy"), key=f"curve_acc-{job.id}")
+            # Built once per report and shared by every page watching the job.
+            left.plotly_chart(curves(job, "loss"), key=f"curve_loss-{job.id}")
+            right.plotly_chart(curves(job, "accuracy"), key=f"curve_acc-{job.id}")
         if mine and not job.active:
             _results(job)
 

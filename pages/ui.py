@@ -8,9 +8,11 @@ directories never see each other's models. Per-user state lives in ``st.session_
 
 from __future__ import annotations
 
+import gc
 import html
 import json
 import os
+import sys
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -52,11 +54,34 @@ def setup_page(page: str | None = None) -> None:
     and comes back to the page with its query parameters.
     """
     if ROUTED not in st.session_state and page is not None:
-        st.session_state[WANTED] = (PAGE_FILES[page], st.query_params.to_dict())
+        # Every value of a repeated parameter (?predict_models=a&predict_models=b), not only the last.
+        st.session_state[WANTED] = (PAGE_FILES[page], {k: st.query_params.get_all(k) for k in st.query_params})
         st.switch_page("app.py")
+    _freeze_new_imports()
     who()
     _sidebar()
     st.html(f"<style>{_css()}</style>")
+    # The engine starts with the first page anyone opens, and takes up jobs a previous server
+    # left waiting in this models folder (a restart loses nothing).
+    queue()
+
+
+_frozen_modules = [0]
+
+
+def _freeze_new_imports() -> None:
+    """Move what imports created (modules, classes, Plotly's and pandas' tables) out of the garbage
+    collector's sight, once per new batch of imports.
+
+    Streamlit runs a full ``gc.collect(2)`` after every script run; with the objects of the imported
+    libraries scanned each time it took ~100 ms per keystroke on 2 cores, holding the GIL. Frozen,
+    they are skipped (``gc.freeze``) and the collection takes ~1 ms; objects made later are
+    collected as usual.
+    """
+    if len(sys.modules) != _frozen_modules[0]:
+        gc.collect()
+        gc.freeze()
+        _frozen_modules[0] = len(sys.modules)
 
 
 @st.cache_data(max_entries=1)
@@ -310,6 +335,32 @@ def confusion_figure(matrix, class_names) -> go.Figure:
     fig.update_layout(height=280, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title="Confusion matrix (test set)",
                       yaxis={"autorange": "reversed"})
     return fig
+
+
+LEGEND_HTML = (
+    "<div class='legend'>Word colours (occlusion): <span style='background:rgba(26,152,80,.5)'>pushed towards "
+    "the predicted class</span><span style='background:rgba(215,48,39,.5)'>pushed against it</span>"
+    "Hover a word for its weight.</div>"
+)
+
+
+def prediction_cards_html(rows: list[dict]) -> str:
+    """One card per model: name, label and confidence, probability bars, coloured words, notes."""
+    cards = []
+    for row in rows:
+        p = row["prediction"]
+        notes = []
+        if p.unknown:
+            notes.append("Unknown to this model (dotted underline): " + ", ".join(dict.fromkeys(p.unknown)))
+        if p.note:
+            notes.append(p.note)
+        cards.append(
+            f"<div class='card'><div class='card-model'>{html.escape(row['model'])}</div>"
+            f"<div class='card-label'>{html.escape(p.label)} · {p.confidence:.1%}</div>"
+            + probability_bars_html(p.probabilities) + word_weights_html(row["words"])
+            + "".join(f"<div class='card-note'>{html.escape(note)}</div>" for note in notes) + "</div>"
+        )
+    return "<div class='cards'>" + "".join(cards) + "</div>"
 
 
 def probability_bars_html(probabilities: dict[str, float]) -> str:

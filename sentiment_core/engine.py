@@ -19,6 +19,7 @@ were submitted, and marks a job "failed: worker lost" when its worker dies.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import threading
@@ -26,7 +27,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import worker_tasks
 from .access import Who
 from .jobqueue import Job, JobQueue, QueueLimits
 
@@ -38,6 +38,12 @@ DISPATCH_EVERY_S = 0.5
 # How often folders without active jobs are looked at again, for jobs another process (the CLI,
 # a benchmark, a second server) put in their queue.
 RESCAN_EVERY_S = 5.0
+
+
+def _task(name: str):
+    """A worker function, looked up in the module as it is now: Dask sends functions by reference,
+    which fails for a function whose module was loaded again since (a code reload)."""
+    return getattr(importlib.import_module("sentiment_core.worker_tasks"), name)
 
 
 class EngineError(ValueError):
@@ -93,7 +99,7 @@ class Engine:
                 self._dispatcher.start()
                 # Import TensorFlow on every worker now, so the first prediction and the first job do not wait for it.
                 # (Kept: Dask cancels a task whose future is dropped.)
-                self._warm_up = [self._client.submit(worker_tasks.warm_up, resources={resource: 1}, pure=False)
+                self._warm_up = [self._client.submit(_task("warm_up"), resources={resource: 1}, pure=False)
                                  for resource in (TRAIN, SERVE)]
             return self._client
 
@@ -171,25 +177,25 @@ class Engine:
 
     def compare(self, models_dir, models: list[tuple[str, str]], text: str, explain: bool = True) -> list[dict]:
         """Each model's prediction and word weights for ``text`` (a ValueError when the text itself is unusable)."""
-        return self._call(worker_tasks.compare, str(models_dir), models, text, explain)
+        return self._call(_task("compare"), str(models_dir), models, text, explain)
 
     def predict_table(self, models_dir, models: list[tuple[str, str]], texts: list[str]) -> list[dict]:
-        return self._call(worker_tasks.predict_table, str(models_dir), models, texts)
+        return self._call(_task("predict_table"), str(models_dir), models, texts)
 
     def embedding_table(self, models_dir, name: str, saved_at: str):
         """``(vocabulary, embedding rows)`` of a saved model."""
-        return self._call(worker_tasks.embedding_table, str(models_dir), name, saved_at)
+        return self._call(_task("embedding_table"), str(models_dir), name, saved_at)
 
     def embedding_maps(self, models_dir, name: str | None, saved_at: str, n_words: int, method: str, perplexity: float,
                        iterations: int):
         """A future for the maps (slow: the page polls it and draws progress)."""
-        return self.client.submit(worker_tasks.embedding_maps, str(models_dir), name, saved_at, n_words, method, perplexity,
+        return self.client.submit(_task("embedding_maps"), str(models_dir), name, saved_at, n_words, method, perplexity,
                                   iterations, resources={MAPS: 1}, pure=False)
 
     def device_info(self) -> dict:
         """The training worker's device (GPU or CPU), asked once."""
         if self._device is None:
-            self._device = self._call(worker_tasks.device_info, resource=TRAIN, timeout=600)
+            self._device = self._call(_task("device_info"), resource=TRAIN, timeout=600)
         return self._device
 
     # -- training queue -----------------------------------------------------------------------
@@ -201,12 +207,11 @@ class Engine:
         if models_dir not in self._seen:
             self._seen.add(models_dir)
             self.start()
-            if not self.config.scheduler:
-                # This server's own workers were started just now: a job still marked running
-                # belonged to a server that has stopped, and nothing will finish it.
-                for job in queue.active():
-                    if job.running and job.id not in self._inflight:
-                        queue.fail_lost(job.id, "the app was restarted while it trained")
+            # A job still marked running whose worker process on this machine is gone belonged to a
+            # server that stopped: nothing will finish it. (Others fail when their heartbeat stops.)
+            for job in queue.active():
+                if job.running and job.id not in self._inflight and _worker_gone(job.worker):
+                    queue.fail_lost(job.id, "worker lost (the app was restarted while it trained)")
             self._watch(models_dir)
         return queue
 
@@ -262,7 +267,7 @@ class Engine:
                     if free <= 0:
                         break
                     if job.waiting and job.id not in self._inflight:
-                        future = self.client.submit(worker_tasks.run_training, models_dir, job.id, resources={TRAIN: 1},
+                        future = self.client.submit(_task("run_training"), models_dir, job.id, resources={TRAIN: 1},
                                                     pure=False, key=f"training-{job.id}")
                         self._inflight[job.id] = (models_dir, future)
                         free -= 1
@@ -298,6 +303,22 @@ class Engine:
             if not job.active or time.monotonic() > deadline:
                 return job
             time.sleep(0.2)
+
+
+def _worker_gone(worker: str) -> bool:
+    """True when ``worker`` ("host:pid") names a process on this machine that no longer runs."""
+    import socket
+
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 _engine: Engine | None = None

@@ -40,7 +40,7 @@ def main() -> None:
         app.switch_page(page).run()
         if page.endswith("predict.py"):
             app.text_input(key="predict_text").set_value("a wonderful film").run()
-            problems += [] if any("**tiny**" in m.value for m in app.markdown) else ["predict: no card for the model"]
+            problems += [] if any("card-model'>tiny<" in h.value for h in app.get("html")) else ["predict: no card for the model"]
         if page.endswith("lesson.py"):
             app.selectbox(key="lesson_source").set_value("tiny").run()
         if page.endswith("embeddings.py"):

@@ -97,8 +97,7 @@ def test_train_page_trains_a_tiny_model_that_predict_then_uses(real_data_dir, mo
     app.switch_page("pages/predict.py").run()
     app.text_input(key="predict_text").set_value("the movie was awesome. Loved it").run()
     assert not app.exception and not errors(app)
-    shown = " ".join(m.value for m in app.markdown)
-    assert "**classroom-1**" in shown and "%" in " ".join(h.value for h in app.get("html"))
+    assert "<div class='card-model'>classroom-1</div>" in cards(app) and "%" in cards(app)
 
 
 def test_one_waiting_job_per_person_and_the_form_survives_a_page_switch(real_data_dir, monkeypatch, engine):
@@ -155,6 +154,11 @@ def test_train_page_shows_a_bad_upload_as_an_error(monkeypatch, tmp_path):
     assert any("at least two classes" in e and "'c'" in e for e in errors(app))
 
 
+def cards(app) -> str:
+    """The Predict page's model cards (one HTML element) and its error boxes, as text."""
+    return " ".join([h.value for h in app.get("html") if "class='cards'" in h.value] + errors(app))
+
+
 def picker(app, label: str):
     return next(box for box in app.selectbox if box.label == label)
 
@@ -194,9 +198,9 @@ def test_predict_page_handles_examples_empty_and_odd_text(monkeypatch, tmp_path)
     example = [b for b in app.button if b.key and b.key.startswith("example-")][0]
     example.click().run()
     assert app.text_input(key="predict_text").value.startswith("The movie was unintelligent")
-    assert "**tiny**" in " ".join(m.value for m in app.markdown)
+    assert "<div class='card-model'>tiny</div>" in cards(app)
     app.text_input(key="predict_text").set_value("🎬🍿 ¡¿").run()
-    assert not app.exception and "No words the model can read" in " ".join(c.value for c in app.caption)
+    assert not app.exception and "No words the model can read" in cards(app)
     app.text_input(key="predict_text").set_value("great " * 20000).run()
     assert not app.exception and not errors(app)
     # Batch mode: lines in, a table out.
@@ -275,10 +279,9 @@ def test_predict_page_answers_with_the_models_that_load(monkeypatch, tmp_path):
     app.multiselect(key="predict_models").set_value(["broken", "good"]).run()
     app.text_input(key="predict_text").set_value("a great film").run()
     assert not app.exception
-    cards = " ".join(m.value for m in app.markdown)
-    assert "**good**" in cards and "**broken**" in cards
+    assert "<div class='card-model'>good</div>" in cards(app) and "**broken**" in cards(app)
     assert any("'broken' cannot be used" in e and "model.weights.h5" in e for e in errors(app))
-    assert sum("class='pbars'" in h.value for h in app.get("html")) == 1  # the good model's probability bars
+    assert cards(app).count("class='pbars'") == 1  # the good model's probability bars
     # With only the broken model chosen the page still renders, with its message.
     app.multiselect(key="predict_models").set_value(["broken"]).run()
     app.text_input(key="predict_text").set_value("another film").run()
@@ -320,3 +323,37 @@ def test_a_model_that_fails_to_load_is_a_message_on_every_page(monkeypatch, tmp_
     app = open_app().switch_page("pages/embeddings.py").run()
     app.selectbox(key="emb_model").set_value("broken").run()
     assert not app.exception and any("'broken' cannot be used" in e for e in errors(app))
+
+
+def test_teacher_mode_unlocks_deleting_a_model_someone_else_made(monkeypatch, tmp_path):
+    from sentiment_core.store import ModelStore
+
+    monkeypatch.setenv("SENTIMENT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SENTIMENT_TEACHER_PASSWORD", "owl")
+    save_tiny_model("theirs")  # made by nobody in this room (the CLI): only the teacher may delete it
+    app = open_app().switch_page("pages/models.py").run()
+    assert not app.exception
+    assert any("Only the person who made it or the teacher can delete 'theirs'" in c.value for c in app.caption)
+    assert not [b for b in app.button if b.key == "models_delete"]
+    app.text_input(key="teacher_password").set_value("OWL")
+    next(b for b in app.button if b.label == "Unlock").click().run()
+    assert any("not the teacher password" in e for e in errors(app))
+    app.text_input(key="teacher_password").set_value("owl")
+    next(b for b in app.button if b.label == "Unlock").click().run()
+    assert any("Teacher mode" in s.value for s in app.sidebar.success)
+    app.button(key="models_delete").click().run()
+    assert not app.exception and ModelStore().list() == []
+
+
+def test_a_shared_link_opens_predict_with_its_text_and_models(monkeypatch, tmp_path):
+    monkeypatch.setenv("SENTIMENT_DATA_DIR", str(tmp_path))
+    save_tiny_model("one")
+    save_tiny_model("two")
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    app.query_params["predict_text"] = "a superb film"
+    app.query_params["predict_models"] = ["two"]
+    app.run().switch_page("pages/predict.py").run()
+    assert not app.exception
+    assert app.text_input(key="predict_text").value == "a superb film"
+    assert app.multiselect(key="predict_models").value == ["two"]
+    assert "card-model'>two<" in cards(app) and "card-model'>one<" not in cards(app)

@@ -98,3 +98,39 @@ def test_a_killed_worker_fails_its_job_and_the_queue_and_serving_go_on(engine, t
     assert finished.state == "done", finished.message
     rows = engine.compare(tmp_path, [("after", ModelStore(tmp_path).info("after").saved_at)], "wonderful superb film")
     assert rows[0]["prediction"].label == "positive"
+
+
+def test_the_worker_loads_each_model_once_and_keeps_a_broken_one_as_its_message(tmp_path, monkeypatch):
+    """What the serving worker does, called in this process: loads are cached, failures included."""
+    from sentiment_core import worker_tasks
+    from sentiment_core.training import train
+
+    store = ModelStore(tmp_path)
+    for name in ("good", "broken"):
+        store.save(name, train(make_dataset(120, seed=1), make_dataset(40, seed=2), None, SMALL, TrainConfig(epochs=1)))
+    (tmp_path / "broken" / "model.weights.h5").write_bytes(b"not weights")
+    loads, load = [], ModelStore.load
+    monkeypatch.setattr(ModelStore, "load", lambda self, name: loads.append(name) or load(self, name))
+    refs = [(m.name, m.saved_at) for m in store.list()]
+    for text in ("a great film", "an awful film", "great"):
+        rows = worker_tasks.compare(str(tmp_path), refs, text)
+        assert {r["model"]: bool(r["error"]) for r in rows} == {"good": False, "broken": True}
+    assert sorted(loads) == ["broken", "good"]
+    with pytest.raises(ValueError, match="empty"):
+        worker_tasks.compare(str(tmp_path), refs, "   ")
+
+
+def test_a_job_left_running_by_a_stopped_server_is_failed_when_the_folder_is_opened(engine, tmp_path):
+    import socket
+
+    from sentiment_core.jobqueue import JobQueue
+
+    queue = JobQueue(tmp_path)
+    orphan = queue.submit(Who("anna0001"), "orphan", SMALL, TrainConfig(epochs=1), file_data(tmp_path))
+    queue.claim(orphan.id, f"{socket.gethostname()}:999999")  # a worker process that no longer exists
+    elsewhere = queue.submit(Who("bert0001"), "elsewhere", SMALL, TrainConfig(epochs=1), file_data(tmp_path))
+    queue.claim(elsewhere.id, "another-machine:123")  # may still be running there: left to its heartbeat
+    engine.queue(tmp_path)
+    assert queue.get(orphan.id).state == "failed" and "restarted" in queue.get(orphan.id).message
+    assert queue.get(elsewhere.id).running
+    queue.fail_lost(elsewhere.id, "test over")

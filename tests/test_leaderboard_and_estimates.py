@@ -1,0 +1,41 @@
+"""Ranking by validation accuracy, the leaderboard's rows, and estimates that correct themselves."""
+
+import pytest
+
+from sentiment_core.config import ModelConfig, TrainConfig
+from sentiment_core.estimates import estimate, remaining_seconds
+from sentiment_core.leaderboard import best_first, leaderboard
+from sentiment_core.store import ModelInfo
+
+
+def info(name, val, saved_at, nickname=""):
+    manifest = {"metrics": {"val_accuracy": val, "test_accuracy": 0.5, "train_seconds": 12.345, "best_epoch": 2},
+                "saved_at": saved_at, "about": {"nickname": nickname, "data_label": "IMDB 2,000"},
+                "train_config": {"learning_rate": 0.001, "batch_size": 32}}
+    return ModelInfo(name, None, manifest, ModelConfig(variant="cnn"))
+
+
+def test_best_validation_accuracy_first_then_newest_and_unrated_last():
+    models = [info("old-good", 0.85, "2026-01-01T00:00:00"), info("new", None, "2026-03-01T00:00:00"),
+              info("newer-good", 0.85, "2026-02-01T00:00:00"), info("best", 0.9, "2025-01-01T00:00:00")]
+    assert [m.name for m in best_first(models)] == ["best", "newer-good", "old-good", "new"]
+
+
+def test_leaderboard_rows_keep_numbers_for_sorting():
+    rows = leaderboard([info("a", 0.8, "2026-01-01T00:00:00", "Ada"), info("b", 0.9, "2026-01-02T00:00:00")])
+    assert [r["model"] for r in rows] == ["b", "a"] and [r["rank"] for r in rows] == [1, 2]
+    assert rows[1]["by"] == "Ada" and rows[0]["validation accuracy"] == 0.9 and rows[0]["training time (s)"] == 12.3
+    assert rows[0]["data"] == "IMDB 2,000" and "100×3/4/5" in rows[0]["settings"] and "lr 0.001" in rows[0]["settings"]
+
+
+def test_an_estimate_counts_getting_ready_and_corrects_itself_from_the_live_rate():
+    planned = estimate(ModelConfig(variant="cnn"), TrainConfig(epochs=2, batch_size=32), 1800, 200, 1000)
+    assert planned.ready_s > 0 and planned.total_s == pytest.approx(planned.ready_s + planned.train_s + planned.test_s)
+    assert estimate(ModelConfig(variant="cnn"), TrainConfig(epochs=2), 1800, 200, 1000, cold=True).total_s > planned.total_s
+    # Half way through, at the planned rate: about half the training plus the test is left.
+    rate = 1800 * 2 / (planned.train_s * 0.95)
+    half = remaining_seconds(planned, 2, 1, 57, 57, rate, 32, 200, 1000)
+    slow = remaining_seconds(planned, 2, 1, 57, 57, rate / 4, 32, 200, 1000)
+    assert 0.3 * planned.train_s < half < 0.8 * (planned.train_s + planned.test_s)
+    assert slow == pytest.approx(4 * half)  # a machine four times slower: four times as long
+    assert remaining_seconds(planned, 2, 0, 0, 0, 0.0, 32, 200, 1000) == planned.train_s + planned.test_s
