@@ -152,7 +152,9 @@ def wait_jobs(models_dir: str, ids: list[str], timeout: float, watch=None):
 
 
 async def student(browser, url: str, sid: int, keystrokes: int, think_s: float, cards: int, out: dict,
-                  arrive_s: float = 0.0) -> None:
+                  arrive_s: float = 0.0, until=None) -> None:
+    """One student: opens Predict, then types ``keystrokes`` sentences (or, with ``until``, types
+    until it returns True, at most ``keystrokes``)."""
     await asyncio.sleep(arrive_s)
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
@@ -164,6 +166,8 @@ async def student(browser, url: str, sid: int, keystrokes: int, think_s: float, 
         await box.wait_for(timeout=120_000)
         out["loads"].append(time.perf_counter() - started)
         for k in range(keystrokes):
+            if until is not None and until():
+                break
             await asyncio.sleep(think_s * (0.5 + (sid * 7 + k * 3) % 10 / 10))
             token = f"zq{sid}x{k}"
             started = time.perf_counter()
@@ -183,7 +187,7 @@ async def student(browser, url: str, sid: int, keystrokes: int, think_s: float, 
         await context.close()
 
 
-ARRIVAL_S = [0.5]  # seconds between two students opening the page (set by --arrival)
+ARRIVAL_S = [2.0]  # seconds between two students opening the page (set by --arrival)
 
 
 def cpu_split(server: "Server", work) -> tuple:
@@ -245,10 +249,10 @@ def scenario_room_with_training(server: Server, data_dir: str, sessions: int, ke
     deadline = time.time() + 300
     while queue.get(job.id).state not in ("training", "done", "failed") and time.time() < deadline:
         time.sleep(0.2)
-    result = asyncio.run(room(server.url, sessions, keystrokes, think_s, train_page=True))
+    result, cpu = cpu_split(server, lambda: asyncio.run(room(server.url, sessions, keystrokes, think_s, train_page=True)))
+    result["cpu_cores_busy"] = cpu
     ended = wait_jobs(server.models_dir, [job.id], 1800)[0]
-    result["job"] = {"state": ended.state, "seconds": ended.elapsed_s, "train_seconds": (ended.metrics or {}).get("train_seconds"),
-                     "typing_covered_whole_job": False}
+    result["job"] = {"state": ended.state, "seconds": ended.elapsed_s, "train_seconds": (ended.metrics or {}).get("train_seconds")}
     return result
 
 
@@ -272,11 +276,9 @@ def job_while_typing(server: Server, data_dir: str, sessions: int, think_s: floa
             watcher = await context.new_page()
             await watcher.goto(f"{server.url}/train", timeout=120_000)
             queue = JobQueue(server.models_dir)
-            rounds = 0
-            while queue.get(job.id).active and rounds < 200:  # bounded: at most 200 rounds of typing
-                await asyncio.gather(*(student(browser, server.url, sid + 100 * rounds, 5, think_s, 3, out)
-                                       for sid in range(sessions)))
-                rounds += 1
+            # The same students, their pages open all along, typing until the job ends (at most 2,000 each).
+            await asyncio.gather(*(student(browser, server.url, sid, 2000, think_s, 3, out, sid * ARRIVAL_S[0],
+                                           until=lambda: not queue.get(job.id).active) for sid in range(sessions)))
             await browser.close()
         return out
 
@@ -293,8 +295,10 @@ def scenario_queue(server: Server, data_dir: str, sessions: int) -> dict:
     wrong = []
 
     def check(jobs):
-        waiting = sorted((j for j in jobs if j.waiting), key=lambda j: j.seq)
-        if [j.position for j in waiting] != list(range(1, len(waiting) + 1)):
+        # One consistent read of the queue (reading jobs one by one races with jobs starting meanwhile).
+        waiting = [j for j in JobQueue(server.models_dir).active() if j.waiting]
+        if [j.position for j in waiting] != list(range(1, len(waiting) + 1)) or [j.seq for j in waiting] != sorted(
+                j.seq for j in waiting):
             wrong.append([j.position for j in waiting])
 
     jobs = wait_jobs(server.models_dir, ids, 3600, watch=check)
@@ -349,6 +353,11 @@ def table(results: dict) -> str:
         lines.append(f"| {label.format(n=results['sessions'], t=results['n_train'])} | {fmt(k['p50'])} / {fmt(k['p95'])} "
                      f"(n={k['n']}) | {fmt(l['p50'])} / {fmt(l['p95'])} | {len(r['errors'])} |")
     extra = []
+    for key in ("room", "room_training"):
+        cpu = (results.get(key) or {}).get("cpu_cores_busy")
+        if cpu:
+            extra.append(f"- CPU cores busy during '{key}': web server {cpu['server']:.2f}, workers {cpu['workers']:.2f}, "
+                         f"browsers and the rest {cpu['browsers_and_rest']:.2f} (of {os.cpu_count()}).")
     alone = results.get("alone") or {}
     if "server_cpu_ms_per_keystroke" in alone:
         extra.append(f"- One session alone, per keystroke with {len(MODELS)} models: the web server spent "
@@ -394,7 +403,7 @@ def main() -> None:
     parser.add_argument("--n-train", type=int, default=5000, help="reviews for the multicnn trained meanwhile")
     parser.add_argument("--queue-sessions", type=int, default=25)
     parser.add_argument("--slowdown-sessions", type=int, default=10)
-    parser.add_argument("--arrival", type=float, default=0.5, help="seconds between two students opening Predict")
+    parser.add_argument("--arrival", type=float, default=2.0, help="seconds between two students opening Predict")
     parser.add_argument("--browser-nice", type=int, default=19,
                         help="the browsers' OS priority: they stand in for the students' own laptops, so by default "
                              "they yield the 2 cores to the server (0: equal footing)")

@@ -38,6 +38,7 @@ DISPATCH_EVERY_S = 0.5
 # How often folders without active jobs are looked at again, for jobs another process (the CLI,
 # a benchmark, a second server) put in their queue.
 RESCAN_EVERY_S = 5.0
+RETRY_AFTER_S = 15.0
 
 
 def _task(name: str):
@@ -62,6 +63,7 @@ class EngineConfig:
     serve_threads: int = 2
     train_nice: int = 10
     start_timeout_s: float = 120.0
+    connect_timeout_s: float = 10.0
     call_timeout_s: float = 60.0
     limits: QueueLimits = QueueLimits()
 
@@ -87,6 +89,7 @@ class Engine:
         self._device: dict | None = None
         self._slots = (0.0, 0)
         self._rescanned = 0.0
+        self._failure: tuple[float, EngineError | None] = (0.0, None)
 
     # -- starting -----------------------------------------------------------------------------
 
@@ -94,7 +97,16 @@ class Engine:
     def client(self):
         with self._lock:
             if self._client is None:
-                self._client = self._connect() if self.config.scheduler else self._start_local()
+                # After a failure, the same message for a while: a page must not wait for the
+                # connection timeout on every rerun of every visitor.
+                failed_at, failure = self._failure
+                if failure is not None and time.monotonic() - failed_at < RETRY_AFTER_S:
+                    raise failure
+                try:
+                    self._client = self._connect() if self.config.scheduler else self._start_local()
+                except EngineError as error:
+                    self._failure = (time.monotonic(), error)
+                    raise
                 self._dispatcher = threading.Thread(target=self._dispatch_loop, name="job-dispatcher", daemon=True)
                 self._dispatcher.start()
                 # Import TensorFlow on every worker now, so the first prediction and the first job do not wait for it.
@@ -111,7 +123,7 @@ class Engine:
         from distributed import Client
 
         try:
-            return Client(self.config.scheduler, timeout=10, set_as_default=False)
+            return Client(self.config.scheduler, timeout=self.config.connect_timeout_s, set_as_default=False)
         except (OSError, TimeoutError) as error:
             raise EngineError(
                 f"The Dask scheduler at {self.config.scheduler} does not answer ({type(error).__name__}): start it with "

@@ -134,3 +134,32 @@ def test_a_job_left_running_by_a_stopped_server_is_failed_when_the_folder_is_ope
     assert queue.get(orphan.id).state == "failed" and "restarted" in queue.get(orphan.id).message
     assert queue.get(elsewhere.id).running
     queue.fail_lost(elsewhere.id, "test over")
+
+
+def test_a_scheduler_that_does_not_answer_is_a_clear_message():
+    import socket
+
+    from sentiment_core.engine import Engine, EngineConfig, EngineError
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    engine = Engine(EngineConfig(scheduler=f"tcp://127.0.0.1:{port}", connect_timeout_s=2))
+    with pytest.raises(EngineError, match=f"scheduler at tcp://127.0.0.1:{port} does not answer.*SENTIMENT_SCHEDULER"):
+        engine.start()
+    started = time.monotonic()
+    with pytest.raises(EngineError, match="does not answer"):  # at once, not after another timeout
+        engine.compare("/nowhere", [], "text")
+    assert time.monotonic() - started < 1.0
+
+
+def test_clearing_streamlits_caches_loses_no_job_and_no_engine(engine, tmp_path):
+    import streamlit as st
+
+    from sentiment_core.engine import get_engine
+
+    job = submit(engine, tmp_path, "anna0001", "kept", TrainConfig(epochs=1, batch_size=16))
+    st.cache_resource.clear()  # what the "Clear cache" menu item does, with st.cache_data
+    st.cache_data.clear()
+    assert get_engine() is engine
+    assert engine.wait_for(tmp_path, job.id, 120).state == "done"
