@@ -10,6 +10,7 @@ from sentiment_core import paths
 from sentiment_core.config import default_configs
 from sentiment_core.estimates import estimate
 from sentiment_core.jobqueue import DataSpec
+from sentiment_core.manage import free_model_name
 from sentiment_core.status import lab_status
 
 st.set_page_config(page_title="Sentiment Lab", page_icon="🎬", layout="wide")
@@ -53,17 +54,14 @@ def home() -> None:
     label = "Train a first model: fastText on 2,000 IMDB reviews (about 30 s)"
     if st.button(label, type="primary", disabled=waiting or not status["imdb"]["found"], key="quick_train"):
         model_config, train_config = default_configs("fasttext")
-        reserved = queue.reserved_names()
-        name, n = QUICK_NAME, 2
-        while ui.store().exists(name) or name in reserved:
-            name, n = f"{QUICK_NAME}-{n}", n + 1
+        name = free_model_name(ui.store(), queue, QUICK_NAME)
         sizes = (1800, 200, 1000)
         plan = estimate(model_config, train_config, *sizes)
         data = DataSpec("imdb", "IMDB 2,000 train / 1,000 test", data_dir=str(paths.data_dir()), train_size=2000,
                         test_size=1000, sizes=sizes)
         try:
             ui.engine().submit(ui.models_dir(), me, name, model_config, train_config, data,
-                               {"ready_s": plan.ready_s, "train_s": plan.train_s, "test_s": plan.test_s, "total_s": plan.total_s})
+                               plan.to_dict())
         except ValueError as error:
             st.error(str(error))
         else:

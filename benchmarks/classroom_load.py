@@ -131,8 +131,7 @@ def submit(models_dir: str, data_dir: str, owner: str, name: str, variant: str, 
     plan = estimate(model_config, train_config, *sizes)
     data = DataSpec("imdb", f"IMDB {n_train:,}", data_dir=data_dir, train_size=n_train, test_size=500, sizes=sizes)
     return JobQueue(models_dir).submit(Who(owner, owner[:6]), name, model_config, train_config, data,
-                                       {"ready_s": plan.ready_s, "train_s": plan.train_s, "test_s": plan.test_s,
-                                        "total_s": plan.total_s})
+                                       plan.to_dict())
 
 
 def wait_jobs(models_dir: str, ids: list[str], timeout: float, watch=None):

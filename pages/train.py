@@ -18,7 +18,7 @@ from sentiment_core.data import MAX_TABLE_BYTES, imdb_status, load_table, table_
 from sentiment_core.estimates import estimate
 from sentiment_core.jobdata import save_splits
 from sentiment_core.jobqueue import DataSpec
-from sentiment_core.manage import name_base, rename_model
+from sentiment_core.manage import free_model_name, name_base, rename_model
 from sentiment_core.store import validate_name
 from sentiment_core.text import KEEP_CHOICES
 
@@ -29,14 +29,6 @@ st.title("Train a model")
 me = ui.who()
 engine = ui.engine()
 queue = ui.queue()
-
-
-def free_name(base: str) -> str:
-    """``base``, or ``base-2`` ...: not a saved model and not reserved by a job in the queue."""
-    reserved, candidate, n = queue.reserved_names(), base, 2
-    while ui.store().exists(candidate) or candidate in reserved:
-        candidate, n = f"{base[:60]}-{n}", n + 1
-    return candidate
 
 
 # Keyed by the upload's id, not its bytes: copying and hashing an upload of up to 100 MB on
@@ -307,7 +299,7 @@ with settings:
     st.subheader("3. Train")
     name_key = f"train_name-{variant}"
     if name_key not in st.session_state:  # a fresh, free name after every submission
-        st.session_state[name_key] = free_name(name_base(variant, me.nickname, f"{variant}-{time.strftime('%m%d-%H%M')}"))
+        st.session_state[name_key] = free_model_name(ui.store(), queue, name_base(variant, me.nickname, f"{variant}-{time.strftime('%m%d-%H%M')}"))
     name = st.text_input("Save the model as", key=name_key, max_chars=64, persist_state=KEEP).strip()
     name_error = None
     try:
@@ -349,7 +341,7 @@ with estimate_column:
             spec = data_spec
             if spec.kind == "file":
                 spec = DataSpec("file", data_label, path=save_splits(ui.models_dir(), splits), sizes=sizes)
-            plan = {"ready_s": planned.ready_s, "train_s": planned.train_s, "test_s": planned.test_s, "total_s": planned.total_s}
+            plan = planned.to_dict()
             engine.submit(ui.models_dir(), me, name, model_config, train_config, spec, plan)
         except ValueError as error:  # a full queue, a name taken meanwhile, a folder that cannot be written
             st.error(str(error))

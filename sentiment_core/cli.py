@@ -205,7 +205,7 @@ def _submit_and_follow(args, store, name, model_config, train_config) -> int:
     plan = estimate(model_config, train_config, *sizes)
     engine = get_engine()
     job = engine.submit(root, Who(new_owner_id(), args.nickname), name, model_config, train_config, data,
-                        {"ready_s": plan.ready_s, "train_s": plan.train_s, "test_s": plan.test_s, "total_s": plan.total_s})
+                        plan.to_dict())
     print(f"queued {name!r} (job {job.id}), number {job.position} in the queue", flush=True)
     last = ""
     try:

@@ -37,6 +37,10 @@ class Estimate:
     def total_s(self) -> float:
         return self.ready_s + self.train_s + self.test_s
 
+    def to_dict(self) -> dict:
+        """As a job keeps it (see :class:`~sentiment_core.jobqueue.Job`'s ``estimate``)."""
+        return {"ready_s": self.ready_s, "train_s": self.train_s, "test_s": self.test_s, "total_s": self.total_s}
+
 
 def reviews_per_s(model_config: ModelConfig) -> float:
     """Training throughput on 2 CPU cores, scaled from the measured rate by length, filters and width."""

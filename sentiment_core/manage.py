@@ -32,6 +32,14 @@ def delete_model(store: ModelStore, who: Who, name: str) -> None:
     store.delete(name)
 
 
+def free_model_name(store: ModelStore, queue: JobQueue, base: str) -> str:
+    """``base``, or ``base-2``, ``base-3`` ...: neither a saved model nor reserved by a job in the queue."""
+    reserved, candidate, n = queue.reserved_names(), base, 2
+    while store.exists(candidate) or candidate in reserved:
+        candidate, n = f"{base[:60]}-{n}", n + 1
+    return candidate
+
+
 def name_base(variant: str, nickname: str, fallback: str) -> str:
     """A model name's start from the variant and the nickname (letters and digits only), else ``fallback``."""
     slug = re.sub(r"[^a-z0-9]+", "-", nickname.lower()).strip("-")[:20]
