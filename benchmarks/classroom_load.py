@@ -29,7 +29,6 @@ import json
 import os
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sentiment_core.access import Who  # noqa: E402
-from sentiment_core.config import TrainConfig, default_configs  # noqa: E402
+from sentiment_core.config import default_configs  # noqa: E402
 from sentiment_core.estimates import estimate  # noqa: E402
 from sentiment_core.jobqueue import DataSpec, JobQueue  # noqa: E402
 

@@ -13,7 +13,6 @@ from sentiment_core import paths
 from sentiment_core.projection import (
     MAX_WORDS,
     check_projection,
-    embedding_maps,
     estimate_projection_seconds,
     neighbours,
     projector_files,

@@ -146,15 +146,6 @@ def _sidebar() -> None:
                             st.error("That is not the teacher password.")
 
 
-def share_link(**params) -> str:
-    """A relative link to this page with ``params`` (never the owner id: a link on a slide must not
-    make every student its owner)."""
-    from urllib.parse import urlencode
-
-    values = {k: v for k, v in params.items() if v not in (None, "", [])}
-    return "?" + urlencode(values, doseq=True) if values else ""
-
-
 # -- the engine and the models ----------------------------------------------------------------
 
 

@@ -16,7 +16,6 @@ import numpy as np
 
 from .config import ModelConfig, TrainConfig
 from .data import Dataset
-from .estimates import estimate_seconds  # noqa: F401 - kept importable from here
 from .text import Vocabulary
 
 

@@ -16,7 +16,7 @@ import time
 import traceback
 from collections import OrderedDict
 
-from .jobqueue import RUNNING_STATES, JobQueue, thin
+from .jobqueue import JobQueue, thin
 
 log = logging.getLogger(__name__)
 
@@ -264,10 +264,3 @@ class _Reporter:
         message = event.message if event.stage in ("epoch", "end") and event.message else None
         self.stop = self.queue.report(self.job.id, message=message, progress=progress, batch_points=self.points,
                                       epoch_history=self.epochs) or self.stop
-
-
-def job_is_running(models_dir: str, job_id: str) -> bool:
-    try:
-        return JobQueue(models_dir).get(job_id).state in RUNNING_STATES
-    except ValueError:
-        return False
