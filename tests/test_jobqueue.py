@@ -128,3 +128,11 @@ def test_the_teacher_password_comes_from_the_environment_first(monkeypatch):
     monkeypatch.setenv("SENTIMENT_TEACHER_PASSWORD", "owl")
     assert teacher_password("from-secrets") == "owl"
     assert is_teacher_password("owl", "owl") and not is_teacher_password("OWL", "owl") and not is_teacher_password("", None)
+
+
+def test_a_damaged_queue_file_is_a_clear_error(tmp_path):
+    queue = JobQueue(tmp_path)
+    queue.path.parent.mkdir(parents=True)
+    queue.path.write_bytes(b"not a database" * 100)
+    with pytest.raises(QueueError, match="cannot be used|Cannot open the job queue"):
+        queue.active()
