@@ -70,10 +70,11 @@ def home() -> None:
         st.info("Your job is waiting in the queue: follow it on the Train page.")
 
     st.subheader("What you can do here")
-    cols = st.columns(4)
+    cols = st.columns(5)
     links = [
         ("pages/train.py", "Train", ":material/model_training:", "Models on IMDB or your own CSV, with live curves."),
         ("pages/predict.py", "Predict", ":material/chat:", "Type a sentence; every model answers as you type."),
+        ("pages/test.py", "Test", ":material/fact_check:", "Where models fail: negation, contrast, typos, sarcasm."),
         ("pages/embeddings.py", "Embeddings", ":material/scatter_plot:", "t-SNE maps of learned vectors beside GloVe."),
         ("pages/lesson.py", "How text becomes numbers", ":material/pin:", "Tokens, ids, one-hot, hashing, embeddings."),
     ]
@@ -87,6 +88,7 @@ pages = [
     st.Page(home, title="Home", icon=":material/home:", default=True),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("pages/predict.py", title="Predict", icon=":material/chat:"),
+    st.Page("pages/test.py", title="Test", icon=":material/fact_check:"),
     st.Page("pages/embeddings.py", title="Embeddings", icon=":material/scatter_plot:"),
     st.Page("pages/lesson.py", title="How text becomes numbers", icon=":material/pin:"),
     st.Page("pages/models.py", title="Models", icon=":material/inventory_2:"),

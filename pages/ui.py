@@ -26,7 +26,7 @@ from sentiment_core.store import ModelStore
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 POSITIVE, NEGATIVE = "#1a9850", "#d73027"
-PAGE_FILES = {"train": "pages/train.py", "predict": "pages/predict.py", "embeddings": "pages/embeddings.py",
+PAGE_FILES = {"train": "pages/train.py", "predict": "pages/predict.py", "test": "pages/test.py", "embeddings": "pages/embeddings.py",
               "lesson": "pages/lesson.py", "models": "pages/models.py"}
 
 # Set in a session's state by app.py's router, before it runs a page.

@@ -1,4 +1,4 @@
-"""``python -m sentiment_core train|evaluate|predict|list|delete|download``."""
+"""``python -m sentiment_core train|evaluate|predict|check|list|delete|download``."""
 
 from __future__ import annotations
 
@@ -52,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("texts", nargs="*", help="sentences (or use --file, or pipe lines on stdin)")
     predict.add_argument("--file", help="one text per line")
     predict.add_argument("--explain", action="store_true", help="show how much each word pushed the prediction")
+
+    check = commands.add_parser("check", help="behavioural tests: where do models fail (negation, contrast, typos ...)?")
+    check.add_argument("names", nargs="+", metavar="NAME", help="saved models to test")
+    check.add_argument("--suite", help="a suite saved from the Test page (default: the built-in suite)")
+    check.add_argument("--json", action="store_true", help="print the results as JSON")
+    check.add_argument("--examples", type=int, default=3, help="failing cases shown per test (default 3)")
 
     commands.add_parser("list", help="the saved models")
     delete = commands.add_parser("delete", help="delete a saved model")
@@ -298,6 +304,66 @@ def cmd_predict(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    import json
+    from pathlib import Path
+
+    from .checks import builtin_suite, load_suite, run_suite
+
+    if args.suite:
+        try:
+            suite = load_suite(Path(args.suite).read_bytes())
+        except FileNotFoundError:
+            raise ValueError(f"No suite file at {args.suite}: save one from the Test page.") from None
+    else:
+        suite = builtin_suite()
+    store = _store(args)
+    models = [store.load(name) for name in dict.fromkeys(args.names)]
+
+    def progress(done: int, total: int, message: str) -> None:
+        if not args.json and sys.stderr.isatty():
+            print(f"\r{message} ({100 * done // max(total, 1)} %)   ", end="", file=sys.stderr, flush=True)
+
+    reports = run_suite(suite, models, progress=progress)
+    if not args.json and sys.stderr.isatty():
+        print(file=sys.stderr)
+    if args.json:
+        out = [r.to_dict(args.examples) for r in reports]
+        print(json.dumps(out[0] if len(out) == 1 else out, indent=1))
+        return 0
+    print(_check_table(suite, reports, args.examples))
+    return 0
+
+
+def _check_table(suite, reports, examples: int) -> str:
+    from .checks import summary_rows
+
+    rows = summary_rows(reports)
+    width = max(len(r["test"]) for r in rows)
+    names = [r.model for r in reports]
+    lines = [f"{suite.name}: {len(rows)} tests, {sum(r['cases'] for r in rows):,} cases; failure rate (%) per model", "",
+             f"{'capability / test':<{width + 2}} {'type':<4} {'cases':>5}  " + "  ".join(f"{n[:14]:>14}" for n in names)]
+    capability = None
+    for row in rows:
+        if row["capability"] != capability:
+            capability = row["capability"]
+            lines.append(capability)
+        rates = "  ".join(f"{'n/a' if row.get(n) is None else format(row[n], '.1f'):>14}" for n in names)
+        lines.append(f"  {row['test']:<{width}} {row['type']:<4} {row['cases']:>5}  {rates}")
+    for report in reports:
+        if report.error:
+            lines.append(f"\n{report.model}: {report.error}")
+            continue
+        lines.append(f"\n{report.model}: failing cases ({report.seconds:.1f} s)")
+        for result in report.results:
+            for example in result.examples(examples):
+                change = f" -> {example['changed']!r}" if example["changed"] else ""
+                after = "" if example["after"] is None else f" -> {example['after']:.2f}"
+                lines.append(f"  [{result.test}] {example['text']!r}{change}: {example['label']} "
+                             f"(p {example['before']:.2f}{after})")
+    return "\n".join(lines)
+
+
 def cmd_list(args) -> int:
     store = _store(args)
     models, unreadable = store.scan()
@@ -331,6 +397,6 @@ def cmd_download(args) -> int:
 
 
 COMMANDS = {
-    "train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict,
+    "train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "check": cmd_check,
     "list": cmd_list, "delete": cmd_delete, "download": cmd_download,
 }

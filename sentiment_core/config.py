@@ -176,6 +176,14 @@ class ModelConfig(_DictConfig):
         return self.variant in ("fasttext", "bilstm")
 
     @property
+    def pools_over_time(self) -> bool:
+        """True for convolutions with max-over-time pooling: padding past the text only adds windows
+        that all see the same padding ids, so any length with one such window left gives the same
+        answer as seq_len (Predictor.encode uses that for short texts)."""
+        kim = self.variant in ("multicnn", "multichannel")
+        return kim or (self.variant in ("cnn",) + GLOVE_VARIANTS and self.pooling == "max")
+
+    @property
     def min_length(self) -> int:
         """The shortest input every layer accepts (a convolution needs at least its width)."""
         if self.variant in ("cnn", "multicnn") + GLOVE_VARIANTS:

@@ -194,6 +194,10 @@ class Engine:
     def predict_table(self, models_dir, models: list[tuple[str, str]], texts: list[str]) -> list[dict]:
         return self._call(_task("predict_table"), str(models_dir), models, texts)
 
+    def check(self, models_dir, models: list[tuple[str, str]], suite: dict) -> list:
+        """Behavioural test reports, one per model (a SuiteError when the suite cannot run)."""
+        return self._call(_task("check"), str(models_dir), models, suite)
+
     def embedding_table(self, models_dir, name: str, saved_at: str):
         """``(vocabulary, embedding rows)`` of a saved model."""
         return self._call(_task("embedding_table"), str(models_dir), name, saved_at)

@@ -84,16 +84,23 @@ class Predictor:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Word ids padded (or cut) to the model's length, never shorter than its widest kernel.
 
-        Models that mask padding (bilstm, fasttext) answer the same at any length, and an LSTM's
-        cost grows with it, so short texts are padded only to the next power of two (at least
-        16): a sentence costs a few steps instead of 500, and only a handful of shapes compile.
+        Models that mask padding (bilstm, fasttext) answer the same at any length, and so do
+        convolutions with max-over-time pooling given one all-padding window; their cost grows
+        with the length, so short texts are padded only to the next power of two (at least 16):
+        a sentence costs a few steps instead of 500, and only a handful of shapes compile.
         """
         ids = [self.vocabulary.encode(t) for t in texts]
-        length = max(self.model_config.seq_len, self.model_config.min_length)
-        if self.model_config.ignores_padding and self.model.input_shape[-1] is None:  # older saves are fixed
+        config = self.model_config
+        length = max(config.seq_len, config.min_length)
+        if self.model.input_shape[-1] is None:
             longest = max((len(row) for row in ids), default=0)
-            length = min(length, max(SHORTEST_PADDING, 1 << max(longest - 1, 0).bit_length()))
-        return pad_sequences(ids, length, keep=self.model_config.keep)
+            if config.pools_over_time:
+                # Max-over-time pooling: every window wholly in the padding sees the same ids, so
+                # one such window left (the widest kernel's) gives exactly the answer at seq_len.
+                longest += max(config.kernel_sizes)
+            if config.ignores_padding or config.pools_over_time:
+                length = min(length, max(SHORTEST_PADDING, 1 << max(longest - 1, 0).bit_length()))
+        return pad_sequences(ids, length, keep=config.keep)
 
     def _run(self, x: np.ndarray) -> np.ndarray:
         from .training import predict_in_batches

@@ -82,9 +82,9 @@ def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None)
 
 
 def _inputs(config: ModelConfig) -> keras.KerasTensor:
-    # Models that mask padding accept any length, so prediction can pad a sentence to 16 ids
-    # instead of seq_len (Predictor.encode); training still pads every batch to seq_len.
-    length = None if config.ignores_padding else config.seq_len
+    # Models that mask padding, or pool over time, accept any length, so prediction can pad a
+    # sentence to a few ids instead of seq_len (Predictor.encode); training pads to seq_len.
+    length = None if config.ignores_padding or config.pools_over_time else config.seq_len
     return keras.Input(shape=(length,), dtype="int32", name="word_ids")
 
 

@@ -87,6 +87,18 @@ def predict_table(models_dir: str, models: list[tuple[str, str]], texts: list[st
     return table(loaded, texts)
 
 
+def check(models_dir: str, models: list[tuple[str, str]], suite: dict) -> list:
+    """Behavioural test reports (one per model) for a suite in its JSON form."""
+    from .checks import ModelReport, run_suite, suite_from_dict
+
+    loaded, failures = _predictors(models_dir, models)
+    reports = run_suite(suite_from_dict(suite), loaded)
+    reports += [ModelReport(name, (), [], error=message) for name, message in failures.items()]
+    order = [name for name, _ in models]
+    reports.sort(key=lambda r: order.index(r.model) if r.model in order else len(order))
+    return reports
+
+
 def embedding_table(models_dir: str, name: str, saved_at: str):
     """``(vocabulary, embedding rows)`` of a saved model: what the lesson page draws."""
     from .models import embedding_weights

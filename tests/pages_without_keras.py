@@ -36,11 +36,15 @@ def main() -> None:
     problems = []
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
     problems += [f"home: {e.value}" for e in app.exception]
-    for page in ("pages/train.py", "pages/predict.py", "pages/embeddings.py", "pages/lesson.py", "pages/models.py"):
+    for page in ("pages/train.py", "pages/predict.py", "pages/test.py", "pages/embeddings.py", "pages/lesson.py",
+                 "pages/models.py"):
         app.switch_page(page).run()
         if page.endswith("predict.py"):
             app.text_input(key="predict_text").set_value("a wonderful film").run()
             problems += [] if any("card-model'>tiny<" in h.value for h in app.get("html")) else ["predict: no card for the model"]
+        if page.endswith("test.py"):
+            app.button(key="test_run").click().run()
+            problems += [] if app.dataframe else ["test: no results table"]
         if page.endswith("lesson.py"):
             app.selectbox(key="lesson_source").set_value("tiny").run()
         if page.endswith("embeddings.py"):

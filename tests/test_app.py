@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT, make_dataset
 
-PAGES = ["pages/train.py", "pages/predict.py", "pages/embeddings.py", "pages/lesson.py", "pages/models.py"]
+PAGES = ["pages/train.py", "pages/predict.py", "pages/test.py", "pages/embeddings.py", "pages/lesson.py", "pages/models.py"]
 
 
 def open_app() -> AppTest:
@@ -357,3 +357,47 @@ def test_a_shared_link_opens_predict_with_its_text_and_models(monkeypatch, tmp_p
     assert app.text_input(key="predict_text").value == "a superb film"
     assert app.multiselect(key="predict_models").value == ["two"]
     assert "card-model'>two<" in cards(app) and "card-model'>one<" not in cards(app)
+
+
+def test_test_page_runs_the_built_in_suite_and_a_custom_test(monkeypatch, tmp_path, engine):
+    import json
+
+    from sentiment_core.checks import builtin_suite
+
+    monkeypatch.setenv("SENTIMENT_DATA_DIR", str(tmp_path))
+    save_tiny_model("tiny")
+    app = open_app().switch_page("pages/test.py").run()
+    assert not app.exception
+    app.button(key="test_run").click().run()
+    assert not app.exception and not errors(app)
+    table = app.dataframe[0].value  # one row per test, the model's failure rate (%)
+    assert len(table) == len(builtin_suite().tests) and "tiny" in table.columns
+    assert table["tiny"].between(0, 100).all() and (table["cases"] > 0).all()
+    links = " ".join(m.value for m in app.markdown if "open in Predict" in m.value)
+    assert "predict?predict_text=" in links and "predict_models=tiny" in links
+
+    # A custom test written in the form: saved into the suite, with a preview of its cases.
+    app.selectbox(key="edit_pick").set_value("(a new test)").run()
+    key = "edit-(a new test)"
+    app.text_input(key=f"{key}-name").set_value("Double negation")
+    app.text_area(key=f"{key}-templates").set_value("It was not {adj} at all.")
+    app.text_input(key=f"{key}-expect").set_value("positive")
+    app.text_area(key=f"{key}-words").set_value("adj: bad, awful, boring")
+    app.button(key="FormSubmitter:edit_form_edit-(a new test)-Save the test").click().run()
+    assert not app.exception and not errors(app)
+    assert any("Saved 'Double negation': 3 cases" in s.value for s in app.success)
+    suite = app.session_state["test_suite"]
+    assert suite["tests"][-1]["name"] == "Double negation" and suite["tests"][-1]["lexicons"] == {"adj": ["bad", "awful", "boring"]}
+    app.button(key="test_run").click().run()
+    table = app.dataframe[0].value
+    assert "Double negation" in list(table["test"])
+
+    # A broken test is a message, not a traceback, and the suite keeps its tests.
+    app.text_area(key="edit-Double negation-templates").set_value("It was {nothing_here}.")
+    app.button(key="FormSubmitter:edit_form_edit-Double negation-Save the test").click().run()
+    assert any("no word list named 'nothing_here'" in e for e in errors(app))
+    assert len(app.session_state["test_suite"]["tests"]) == len(builtin_suite().tests) + 1
+    # The download holds the suite as JSON that loads back.
+    saved = [d for d in app.get("download_button") if "suite" in d.proto.label]
+    assert saved, "no suite download button"
+    assert json.loads(json.dumps(suite))["tests"]

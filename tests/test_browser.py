@@ -58,6 +58,19 @@ def server(real_data_dir, tmp_path):
     log.close()
 
 
+class _same_page:
+    """Stands in for ``expect_page`` when a link opens in the same tab."""
+
+    def __init__(self, page):
+        self.value = page
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
 def loaded_libraries(pid: int) -> str:
     """The shared libraries a process has mapped: TensorFlow's show here once it is imported."""
     return Path(f"/proc/{pid}/maps").read_text()
@@ -144,6 +157,24 @@ def test_train_predict_and_every_page_in_chromium(server, tmp_path):
         exported = Path(download.value.path()).read_text(encoding="utf-8-sig")
         assert "'=HYPERLINK" in exported and "\n=HYPERLINK" not in exported and not exported.startswith("=")
 
+        # Test: the built-in suite, then one failing case opened on Predict by its link.
+        page.goto(f"{server}/test")
+        page.get_by_role("button", name="Run on 1 model(s)").click()
+        expect(page.get_by_text("Failure rate per test (%)")).to_be_visible(timeout=120_000)
+        expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=30_000)
+        page.get_by_test_id("stMain").get_by_test_id("stExpander").first.locator("summary").click()
+        link = page.get_by_role("link", name="open in Predict").first
+        expect(link).to_be_visible(timeout=30_000)
+        shot(page, "test")
+        with page.context.expect_page() if link.get_attribute("target") == "_blank" else _same_page(page) as opened:
+            link.click()
+        case = opened.value
+        # The case's sentence is in the box and the model's card answers it.
+        expect(case.locator(".card-model", has_text="quick-fasttext")).to_be_visible(timeout=60_000)
+        assert case.get_by_label("Type a sentence").input_value(timeout=30_000).strip()
+        if case is not page:
+            case.close()
+
         page.goto(f"{server}/embeddings")
         expect(page.get_by_text("Learned by quick-fasttext")).to_be_visible(timeout=180_000)
         expect(page.get_by_text("GloVe 6B 50-d")).to_be_visible(timeout=60_000)
@@ -161,7 +192,7 @@ def test_train_predict_and_every_page_in_chromium(server, tmp_path):
     # Every page ran and every model answered, yet the web server never loaded TensorFlow.
     assert "tensorflow" not in loaded_libraries(server_pid).lower()
 
-    for name in ("home", "train", "predict", "embeddings", "lesson", "models"):
+    for name in ("home", "train", "predict", "test", "embeddings", "lesson", "models"):
         assert (shots / f"{name}.png").stat().st_size > 10_000
     target = os.environ.get("SCREENSHOTS_DIR")
     if target:

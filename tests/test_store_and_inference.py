@@ -119,14 +119,16 @@ def test_odd_inputs_get_an_answer(trained, text):
         assert result.truncated and "first 30" in result.note
 
 
-@pytest.mark.parametrize("variant", ["bilstm", "fasttext"])
-def test_masked_models_read_short_texts_short_with_the_same_answer(tmp_path, variant):
+@pytest.mark.parametrize("variant, extra", [("bilstm", {}), ("fasttext", {}), ("multicnn", {}),
+                                            ("cnn", {"kernel_sizes": (5,), "pooling": "max"})])
+def test_short_texts_are_read_short_with_the_same_answer(tmp_path, variant, extra):
+    """Masked models, and convolutions with max-over-time pooling (one all-padding window kept)."""
     import keras
 
     from sentiment_core.models import build_model
     from sentiment_core.text import Vocabulary, pad_sequences
 
-    config = ModelConfig(variant=variant, vocab_size=60, seq_len=40, embedding_dim=8, lstm_units=4)
+    config = ModelConfig(variant=variant, vocab_size=60, seq_len=40, embedding_dim=8, lstm_units=4, filters=6, **extra)
     vocabulary = Vocabulary(size=60).fit(make_dataset(50, 1).texts)
     build_model(config).save(tmp_path / "model.keras")  # the any-length input survives saving
     model = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
@@ -140,6 +142,16 @@ def test_masked_models_read_short_texts_short_with_the_same_answer(tmp_path, var
         np.testing.assert_allclose(
             predictor.predict_proba(text), predictor.model.predict_on_batch(full_length), rtol=1e-5, atol=1e-6
         )
+
+
+def test_a_flattened_convolution_reads_every_position():
+    from sentiment_core.models import build_model
+    from sentiment_core.text import Vocabulary
+
+    config = ModelConfig(variant="cnn", vocab_size=60, seq_len=40, embedding_dim=8, filters=2, kernel_sizes=(5,),
+                         pooling="flatten")
+    predictor = Predictor(build_model(config), Vocabulary(60).fit(SENTENCES), config, ("negative", "positive"))
+    assert not config.pools_over_time and predictor.encode(SENTENCES).shape == (3, 40)
 
 
 def test_truncation_note_names_the_words_read():
