@@ -15,19 +15,8 @@ from sentiment_core.exports import csv_bytes
 ui.setup_page("predict")
 st.title("Predict")
 
-models = ui.models_best_first()
-if not models:
-    st.info("No saved models yet: train one first (a fastText model on 2,000 reviews takes about half a minute).")
-    st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
-    st.stop()
-
-names = [m.name for m in models]
-chosen = st.multiselect("Models", names, default=names[:3], key="predict_models", bind="query-params",
-                        help="Every chosen model judges the text. The list starts with the best by validation accuracy.")
-chosen = [name for name in chosen if name in names]  # a shared link may name a model deleted since
-if not chosen:
-    st.warning("Choose at least one model.")
-    st.stop()
+chosen = ui.pick_models("predict_models", 3, "Every chosen model judges the text. The list starts with the best by "
+                                              "validation accuracy.")
 engine = ui.engine()
 refs = ui.model_refs(chosen)
 

@@ -18,10 +18,10 @@ from sentiment_core.checks import (
     case_rows,
     format_word_lists,
     load_suite,
+    parse_test,
     parse_word_lists,
     suite_from_dict,
     summary_rows,
-    parse_test,
 )
 from sentiment_core.checks.perturb import PERTURBATIONS
 from sentiment_core.checks.suite import DIRECTIONS, TYPES
@@ -38,15 +38,7 @@ if SUITE not in st.session_state:
     st.session_state[SUITE] = builtin_suite().to_dict()
 suite = suite_from_dict(st.session_state[SUITE])
 
-models = ui.models_best_first()
-if not models:
-    st.info("No saved models yet: train one first.")
-    st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
-    st.stop()
-names = [m.name for m in models]
-chosen = st.multiselect("Models", names, default=names[:4], key="test_models", bind="query-params",
-                        help="The list starts with the best by validation accuracy.")
-chosen = [name for name in chosen if name in names]
+chosen = ui.pick_models("test_models", 4, "The list starts with the best by validation accuracy.")
 
 results_tab, edit_tab = st.tabs(["Run and results", f"The suite ({len(suite.tests)} tests)"])
 
@@ -55,7 +47,7 @@ with results_tab:
     n_cases = sum(len(c) for c in cases.values())
     st.write(f"**{suite.name}**: {len(suite.tests)} tests of {len({t.capability for t in suite.tests})} "
              f"capabilities, {n_cases:,} cases.")
-    if st.button(f"Run on {len(chosen)} model(s)", type="primary", disabled=not chosen, key="test_run"):
+    if st.button(f"Run on {len(chosen)} model(s)", type="primary", key="test_run"):
         try:
             with st.spinner(f"Judging {n_cases:,} cases with {len(chosen)} model(s) ..."):
                 reports = ui.engine().check(ui.models_dir(), ui.model_refs(chosen), suite.to_dict())

@@ -192,6 +192,22 @@ def models_best_first():
     return best_first(scan()[0])
 
 
+def pick_models(key: str, default_count: int, help: str) -> list[str]:
+    """The models multiselect (bound to the URL, best first); stops the page with a pointer to Train
+    when no model is saved yet, and with a warning when none is chosen."""
+    names = [m.name for m in models_best_first()]
+    if not names:
+        st.info("No saved models yet: train one first (a fastText model on 2,000 reviews takes about half a minute).")
+        st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
+        st.stop()
+    chosen = st.multiselect("Models", names, default=names[:default_count], key=key, bind="query-params", help=help)
+    chosen = [name for name in chosen if name in names]  # a shared link may name a model deleted since
+    if not chosen:
+        st.warning("Choose at least one model.")
+        st.stop()
+    return chosen
+
+
 def model_refs(names: list[str]) -> list[tuple[str, str]]:
     """``(name, saved_at)`` pairs: the worker reloads a model only when it was saved anew."""
     saved = {m.name: m.saved_at for m in scan()[0]}

@@ -149,6 +149,21 @@ def test_json_round_trip_and_rows():
     assert sum(not r["passed"] for r in rows) == sum(r.failures for r in report.results)
 
 
+def test_suites_that_would_hold_the_shared_worker_are_refused():
+    many = {"lexicons": {"w": [f"w{i}" for i in range(1000)]},
+            "tests": [{"name": f"t{i}", "type": "MFT", "templates": ["{w} {w2}"], "expect": "positive", "max_cases": 2000}
+                      for i in range(11)]}
+    with pytest.raises(SuiteError, match="limit is 20,000"):
+        load_suite(json.dumps(many))
+    with pytest.raises(SuiteError, match="MB; the limit"):
+        load_suite(b" " * (3 << 20))
+    with pytest.raises(SuiteError, match="longer than 500"):
+        load_suite(json.dumps({"tests": [{"name": "a", "type": "MFT", "templates": ["x" * 600], "expect": "positive"}]}))
+    with pytest.raises(SuiteError, match="longer than 100"):
+        load_suite(json.dumps({"lexicons": {"w": ["y" * 200]}, "tests": [{"name": "a", "type": "MFT",
+                                                                           "templates": ["{w}"], "expect": "positive"}]}))
+
+
 @pytest.mark.parametrize("broken, message", [
     ("not json", "not valid JSON"),
     ('{"tests": "x"}', "not a suite file"),

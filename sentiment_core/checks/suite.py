@@ -33,9 +33,15 @@ DIRECTIONS = ("up", "down", "not_up", "not_down")
 # DIR tests: "up"/"down" must move the probability by at least this much; "not_up"/"not_down"
 # may move it the wrong way by at most this much (CheckList's default tolerance is 0.1).
 DEFAULT_TOLERANCE = {"up": 0.01, "down": 0.01, "not_up": 0.1, "not_down": 0.1}
+# Bounds that keep one user's suite from holding the serving worker (shared by the room) for long:
+# 20,000 cases on 4 models take about 5 s on 2 cores.
 MAX_CASES_PER_TEST = 2_000
+MAX_CASES = 20_000
 MAX_TESTS = 200
 MAX_WORDS_PER_LEXICON = 1_000
+MAX_TEMPLATE_CHARS = 500
+MAX_WORD_CHARS = 100
+MAX_SUITE_BYTES = 2 << 20
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z_0-9]*)\}")
 SUITE_VERSION = 1
 
@@ -84,6 +90,8 @@ class BehaviourTest:
             raise SuiteError(f"{where}: type must be one of {', '.join(TYPES)}; got {self.type!r}.")
         if not self.templates or not all(isinstance(t, str) and t.strip() for t in self.templates):
             raise SuiteError(f"{where}: write at least one template, e.g. 'The movie was {{adjective}}.'")
+        if any(len(t) > MAX_TEMPLATE_CHARS for t in (*self.templates, *self.changed)):
+            raise SuiteError(f"{where}: a template is longer than {MAX_TEMPLATE_CHARS} characters; write shorter ones.")
         if not 1 <= self.max_cases <= MAX_CASES_PER_TEST:
             raise SuiteError(f"{where}: max_cases must be from 1 to {MAX_CASES_PER_TEST:,}; got {self.max_cases}.")
         if self.type == "MFT" and not self.expect:
@@ -162,8 +170,13 @@ class Suite:
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
             raise SuiteError(f"Two tests are named {twice[0]!r}: give every test its own name.")
+        total = 0
         for test in self.tests:
             test.check(self.lexicons)
+            total += test.max_cases
+        if total > MAX_CASES:
+            raise SuiteError(f"The suite asks for up to {total:,} cases; the limit is {MAX_CASES:,} (the models "
+                             "are shared by the room): lower some tests' max_cases.")
         return self
 
     def cases(self) -> dict[str, list[Case]]:
@@ -286,6 +299,8 @@ def _lexicons(raw, where: str) -> dict[str, tuple[str, ...]]:
             raise SuiteError(f"Word list name {key!r} in {where}: use letters, digits and _ only.")
         if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
             raise SuiteError(f"Word list {key!r} in {where}: give a non-empty list of words.")
+        if any(len(w) > MAX_WORD_CHARS for w in words):
+            raise SuiteError(f"Word list {key!r} in {where}: an entry is longer than {MAX_WORD_CHARS} characters.")
         if len(words) > MAX_WORDS_PER_LEXICON:
             raise SuiteError(f"Word list {key!r} in {where} has {len(words):,} words; the limit is {MAX_WORDS_PER_LEXICON:,}.")
         out[str(key)] = tuple(dict.fromkeys(w.strip() for w in words))
@@ -293,6 +308,8 @@ def _lexicons(raw, where: str) -> dict[str, tuple[str, ...]]:
 
 
 def load_suite(text: str | bytes) -> Suite:
+    if len(text) > MAX_SUITE_BYTES:
+        raise SuiteError(f"This suite file is {len(text) / 1e6:.1f} MB; the limit is {MAX_SUITE_BYTES >> 20} MB.")
     try:
         data = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
