@@ -38,13 +38,20 @@ if SUITE not in st.session_state:
     st.session_state[SUITE] = builtin_suite().to_dict()
 suite = suite_from_dict(st.session_state[SUITE])
 
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def case_counts(suite_json: str) -> dict[str, int]:
+    """Cases per test: generating them costs ~30 ms, so once per suite, not on every rerun."""
+    return {name: len(cases) for name, cases in load_suite(suite_json).cases().items()}
+
+
 chosen = ui.pick_models("test_models", 4, "The list starts with the best by validation accuracy.")
 
 results_tab, edit_tab = st.tabs(["Run and results", f"The suite ({len(suite.tests)} tests)"])
 
 with results_tab:
-    cases = suite.cases()
-    n_cases = sum(len(c) for c in cases.values())
+    counts = case_counts(suite.to_json())
+    n_cases = sum(counts.values())
     st.write(f"**{suite.name}**: {len(suite.tests)} tests of {len({t.capability for t in suite.tests})} "
              f"capabilities, {n_cases:,} cases.")
     if st.button(f"Run on {len(chosen)} model(s)", type="primary", key="test_run"):
@@ -98,7 +105,7 @@ with results_tab:
                               "behavioural-tests.json", "application/json", key="test_json")
 
 with edit_tab:
-    st.dataframe([{"capability": t.capability, "test": t.name, "type": t.type, "cases": len(cases[t.name]),
+    st.dataframe([{"capability": t.capability, "test": t.name, "type": t.type, "cases": counts[t.name],
                    "templates": len(t.templates)} for t in suite.tests], hide_index=True, use_container_width=True)
     left, middle, right = st.columns(3)
     left.download_button("Save the suite (JSON)", suite.to_json(), "suite.json", "application/json", key="suite_save")
