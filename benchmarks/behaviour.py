@@ -29,7 +29,7 @@ from sentiment_core.config import VARIANTS, default_configs  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "behaviour.json"
 BEGIN, END = "<!-- behaviour:begin -->", "<!-- behaviour:end -->"
-DEFAULT_VARIANTS = ["fasttext", "cnn", "multicnn", "glove-tuned"]
+DEFAULT_VARIANTS = ["tfidf-logreg", "fasttext", "cnn", "multicnn", "glove-tuned"]
 
 
 def trained_models(variants, models_dir: Path, subset: int | None, epochs: int | None) -> list:

@@ -28,7 +28,7 @@ st.caption(
 )
 
 glove = ui.glove()
-models = ui.models_best_first()
+models = ui.embedding_models_best_first()  # the TF-IDF baseline has no word vectors
 GLOVE_ONLY = "(no model: GloVe's most frequent words)"
 options = [m.name for m in models] + [GLOVE_ONLY]
 a, b, c, d = st.columns([3, 2, 2, 2])

@@ -15,7 +15,7 @@ ui.setup_page("lesson")
 st.title("How text becomes numbers")
 st.caption("A model sees numbers, not words. Type a sentence and follow it through each way of encoding text.")
 
-models = ui.models_best_first()
+models = ui.embedding_models_best_first()  # the TF-IDF baseline has no word vectors
 GLOVE = "GloVe's 5,000 most frequent words"
 a, b = st.columns([3, 2])
 # Every setting lives in the URL: a link on a slide opens this sentence with these settings.

@@ -50,6 +50,15 @@ if not models:
 
 st.caption("Every finished run on this server, best validation accuracy first; click a column to sort. Validation "
            "accuracy ranks (it is what settings are chosen on); test accuracy only reports.")
+baselines = [m for m in models if m.config.is_linear]
+if baselines:
+    line = baselines[0]
+    accuracy = line.metrics.get("val_accuracy")
+    st.info(f"The line to beat: **{line.name}**, TF-IDF + logistic regression, {ui.percent(accuracy)} on validation. "
+            f"{sum(1 for m in models[: models.index(line)] if not m.config.is_linear)} neural model(s) above it.")
+else:
+    st.caption("No baseline yet: train `tfidf-logreg` on the Train page (about 40 s on all of IMDB) to see the line "
+               "every neural model has to beat.")
 percent = st.column_config.NumberColumn(format="percent")
 ui.dataframe(leaderboard(models), column_config={"validation accuracy": percent, "test accuracy": percent},
              key="models_leaderboard")
@@ -90,5 +99,13 @@ with right:
     )
     if metrics.get("confusion_matrix"):
         st.plotly_chart(ui.confusion_figure(metrics["confusion_matrix"], manifest["class_names"]), key="detail_confusion")
+
+if info.config.pools_over_time:
+    st.markdown("**What its filters detect**")
+    if st.toggle("Show every filter's strongest n-grams and its weight towards positive", key="models_filters"):
+        try:
+            ui.dataframe(ui.catalogue_rows(ui.filter_catalogue(name)), key="models_filter_table", height=420)
+        except ValueError as error:
+            st.error(str(error))
 
 delete_button(name, info.path, "models_delete")

@@ -192,6 +192,11 @@ def models_best_first():
     return best_first(scan()[0])
 
 
+def embedding_models_best_first():
+    """Models that learned word vectors (every kind but the TF-IDF baseline), best first."""
+    return [m for m in models_best_first() if not m.config.is_linear]
+
+
 def pick_models(key: str, default_count: int, help: str) -> list[str]:
     """The models multiselect (bound to the URL, best first); stops the page with a pointer to Train
     when no model is saved yet, and with a warning when none is chosen."""
@@ -206,6 +211,55 @@ def pick_models(key: str, default_count: int, help: str) -> list[str]:
         st.warning("Choose at least one model.")
         st.stop()
     return chosen
+
+
+def filter_models(names: list[str]) -> list[str]:
+    """The chosen models whose convolution filters can be shown (Kim-style CNNs)."""
+    infos = {m.name: m for m in scan()[0]}
+    return [n for n in names if n in infos and infos[n].config.pools_over_time]
+
+
+def filter_catalogue(name: str) -> list:
+    """What each filter of a CNN detects, over IMDB test reviews (computed once per saved model, on the worker)."""
+    saved_at = dict(model_refs([name]))[name]
+    with st.spinner(f"Reading 2,000 test reviews through {name}'s filters (once per model) ..."):
+        return engine().filter_catalogue(models_dir(), name, saved_at, str(paths.data_dir()))
+
+
+def catalogue_rows(catalogue: list, top: int = 5) -> list[dict]:
+    """One row per filter, the most decisive first (largest weight towards positive or negative)."""
+    ranked = sorted(catalogue, key=lambda f: -abs(f.margin_weight))
+    return [{"filter": f"{f.width}-gram #{f.index}", "towards positive": round(f.margin_weight, 3),
+             "strongest n-grams (2,000 test reviews)": " | ".join(g for g, _ in f.top_ngrams[:top])} for f in ranked]
+
+
+def class_names_of(names: list[str]) -> list[str]:
+    """Every class the chosen models know, in first-seen order."""
+    infos = {m.name: m for m in scan()[0]}
+    seen: dict[str, None] = {}
+    for name in names:
+        info = infos.get(name)
+        for class_name in (info.manifest.get("class_names", []) if info else []):
+            seen[str(class_name)] = None
+    return list(seen)
+
+
+def pick_explanation(models: list[str], key: str = "predict") -> tuple[str, str | None]:
+    """The explanation method (and, when some model has more than two classes, the class to explain)."""
+    from sentiment_core.explanations import DEFAULT_METHOD, METHODS
+
+    columns = st.columns([3, 1])
+    method = columns[0].radio(
+        "Colour words by", list(METHODS), format_func=lambda m: METHOD_NAMES[m], horizontal=True,
+        index=list(METHODS).index(DEFAULT_METHOD), key=f"{key}_method", bind="query-params",
+        help="\n\n".join(METHODS.values()) + "\n\nEvery method measures the same thing: the word's effect on the "
+             "log-odds of the class, so the colours compare across cards.",
+    )
+    classes = class_names_of(models)
+    target = None
+    if len(classes) > 2:
+        target = columns[1].selectbox("Explain the class", classes, key=f"{key}_target")
+    return method, target
 
 
 def model_refs(names: list[str]) -> list[tuple[str, str]]:
@@ -272,26 +326,52 @@ def percent(value: float | None) -> str:
 
 
 def weight_colour(weight: float, scale: float) -> str:
-    """Green for words that pushed towards the predicted class, red for words that pushed against."""
+    """Green for a push towards the target class, red for a push against; the scale is shared."""
     strength = min(abs(weight) / scale, 1.0) if scale > 0 else 0.0
     rgb = (26, 152, 80) if weight > 0 else (215, 48, 39)
-    return f"rgba({rgb[0]}, {rgb[1]}, {rgb[2]}, {0.12 + 0.6 * strength:.2f})"
+    return f"rgba({rgb[0]}, {rgb[1]}, {rgb[2]}, {0.04 + 0.66 * strength:.2f})"
 
 
-def word_weights_html(words: list[dict]) -> str:
-    """The sentence with each word coloured by how much it pushed the prediction."""
+# The colour scale never goes below this many log-odds, so a sentence whose words barely
+# matter stays pale instead of being stretched to full colour.
+SMALLEST_SCALE = 0.5
+
+
+def shared_scale(rows: list[dict]) -> float:
+    """One colour scale for every card: the largest word weight among them (log-odds)."""
+    weights = [abs(w["weight"]) for row in rows for w in row.get("words") or []]
+    return max([SMALLEST_SCALE, *weights])
+
+
+def word_weights_html(words: list[dict], scale: float, target: str = "positive") -> str:
+    """The sentence with each word coloured by its effect on the log-odds of ``target``."""
     if not words:
         return "<div class='word-weights'><i>No words to colour.</i></div>"
-    scale = max(abs(w["weight"]) for w in words) or 1.0
     spans = []
     for w in words:
         css = "w" if w["known"] else "w unk"
-        title = f"{w['weight']:+.3f}" + ("" if w["known"] else " (unknown word: read as <unk>)")
+        title = f"{w['weight']:+.3f} log-odds of {target}" + ("" if w["known"] else " (unknown word: read as <unk>)")
         spans.append(
             f"<span class='{css}' style='background:{weight_colour(w['weight'], scale)}' title='{html.escape(title)}'>"
             f"{html.escape(w['token'])}</span>"
         )
     return "<div class='word-weights'>" + " ".join(spans) + "</div>"
+
+
+def legend_html(scale: float, method: str, target: str) -> str:
+    """The colour scale with its values, the same for every card."""
+    steps = [-1.0, -0.5, 0.0, 0.5, 1.0]
+    swatches = "".join(
+        f"<span class='swatch' style='background:{weight_colour(f * scale, scale)}'>{f * scale:+.2f}</span>" for f in steps
+    )
+    return (
+        f"<div class='legend'>Word colours ({html.escape(METHOD_NAMES.get(method, method))}): effect on the "
+        f"log-odds of <b>{html.escape(target)}</b>, same scale in every card. {swatches} "
+        "+1 multiplies the odds by 2.7. Hover a word for its number.</div>"
+    )
+
+
+METHOD_NAMES = {"occlusion": "occlusion", "integrated-gradients": "integrated gradients", "exact": "exact shares"}
 
 
 def dataframe(rows: list[dict], where=st, **kwargs) -> None:
@@ -332,42 +412,77 @@ def training_curves(batch_points: list[dict], epoch_history: dict, metric: str) 
     return fig
 
 
-def confusion_figure(matrix, class_names) -> go.Figure:
+def confusion_figure(matrix, class_names, title: str = "Confusion matrix (test set)") -> go.Figure:
     fig = go.Figure(
         go.Heatmap(
             z=matrix, x=[f"predicted {c}" for c in class_names], y=[f"true {c}" for c in class_names],
             colorscale="Blues", text=matrix, texttemplate="%{text}", showscale=False,
         )
     )
-    fig.update_layout(height=280, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title="Confusion matrix (test set)",
+    fig.update_layout(height=280, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title=title,
                       yaxis={"autorange": "reversed"})
     return fig
 
 
-LEGEND_HTML = (
-    "<div class='legend'>Word colours (occlusion): <span style='background:rgba(26,152,80,.5)'>pushed towards "
-    "the predicted class</span><span style='background:rgba(215,48,39,.5)'>pushed against it</span>"
-    "Hover a word for its weight.</div>"
-)
+def prediction_cards_html(rows: list[dict], scale: float | None = None) -> str:
+    """One card per model: name, label and confidence, probability bars, coloured words, notes.
 
-
-def prediction_cards_html(rows: list[dict]) -> str:
-    """One card per model: name, label and confidence, probability bars, coloured words, notes."""
+    Every card's words share one colour scale (``shared_scale`` of the rows by default).
+    """
+    scale = shared_scale(rows) if scale is None else scale
     cards = []
     for row in rows:
         p = row["prediction"]
+        explanation = row.get("explanation") or {}
+        target = explanation.get("target", "positive")
         notes = []
         if p.unknown:
             notes.append("Unknown to this model (dotted underline): " + ", ".join(dict.fromkeys(p.unknown)))
         if p.note:
             notes.append(p.note)
+        if explanation.get("note"):
+            notes.append(explanation["note"])
+        margin = explanation.get("margin")
+        margin_html = (f"<div class='card-margin' title='the model&#39;s log-odds of {html.escape(target)}'>"
+                       f"log-odds of {html.escape(target)}: {margin:+.2f}</div>") if margin is not None else ""
         cards.append(
             f"<div class='card'><div class='card-model'>{html.escape(row['model'])}</div>"
             f"<div class='card-label'>{html.escape(p.label)} · {p.confidence:.1%}</div>"
-            + probability_bars_html(p.probabilities) + word_weights_html(row["words"])
+            + probability_bars_html(p.probabilities) + margin_html + word_weights_html(row["words"], scale, target)
+            + spans_html(explanation.get("spans") or [], target)
             + "".join(f"<div class='card-note'>{html.escape(note)}</div>" for note in notes) + "</div>"
         )
     return "<div class='cards'>" + "".join(cards) + "</div>"
+
+
+def spans_html(spans: list[dict], target: str, top: int = 3) -> str:
+    """The n-grams with the largest shares (exact CNN spans, fastText bigrams)."""
+    wide = [s for s in spans if s["end"] - s["start"] > 1]
+    if not wide:
+        return ""
+    strongest = sorted(wide, key=lambda s: -abs(s["weight"]))[:top]
+    items = ", ".join(f"<b>{html.escape(s['text'])}</b> {s['weight']:+.2f}" for s in strongest)
+    return f"<div class='card-spans'>Strongest n-grams (log-odds of {html.escape(target)}): {items}</div>"
+
+
+def label_reports(reports: dict[str, dict]) -> None:
+    """Per model: accuracy, the confusion matrix and precision/recall/F1 per class."""
+    columns = st.columns(min(len(reports), 3))
+    for i, (name, report) in enumerate(reports.items()):
+        with columns[i % len(columns)]:
+            st.markdown(f"**{name}**")
+            if report["accuracy"] is None:
+                st.warning(f"No label matches {name}'s classes ({', '.join(report['class_names'])}); e.g. "
+                           + ", ".join(repr(v) for v in report["unmatched_examples"]))
+                continue
+            st.metric("Accuracy", f"{report['accuracy']:.1%}", help=f"on {report['scored']:,} labelled rows")
+            st.plotly_chart(confusion_figure(report["confusion_matrix"], report["class_names"], "Confusion matrix"),
+                            key=f"batch_confusion-{name}")
+            dataframe([{"class": c, **{k: round(v, 3) if isinstance(v, float) else v for k, v in scores.items()}}
+                       for c, scores in report["per_class"].items()])
+            if report["unmatched"]:
+                st.caption(f"{report['unmatched']:,} rows have a label that is none of this model's classes (e.g. "
+                           + ", ".join(repr(v) for v in report["unmatched_examples"]) + "): left out.")
 
 
 def probability_bars_html(probabilities: dict[str, float]) -> str:

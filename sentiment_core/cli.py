@@ -31,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
         ("--epochs", int), ("--batch-size", int), ("--learning-rate", float), ("--vocab-size", int), ("--seq-len", int),
         ("--embedding-dim", int), ("--filters", int), ("--hidden-units", int), ("--dropout", float),
         ("--embedding-dropout", float), ("--patience", int), ("--weight-averaging", float), ("--seed", int),
+        ("--ngram-max", int), ("--regularization", float),
     ]:
         train.add_argument(flag, type=kind)
     train.add_argument("--keep", choices=KEEP_CHOICES, help="which words of a review longer than --seq-len are read")
@@ -51,7 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("name")
     predict.add_argument("texts", nargs="*", help="sentences (or use --file, or pipe lines on stdin)")
     predict.add_argument("--file", help="one text per line")
-    predict.add_argument("--explain", action="store_true", help="show how much each word pushed the prediction")
+    predict.add_argument("--explain", nargs="?", const="occlusion", choices=["occlusion", "integrated-gradients", "exact"],
+                         help="show each word's effect on the log-odds of positive (default method: occlusion)")
 
     check = commands.add_parser("check", help="behavioural tests: where do models fail (negation, contrast, typos ...)?")
     check.add_argument("names", nargs="+", metavar="NAME", help="saved models to test")
@@ -112,6 +114,7 @@ def cmd_train(args) -> int:
             "vocab_size": args.vocab_size, "seq_len": args.seq_len, "embedding_dim": args.embedding_dim,
             "filters": args.filters, "hidden_units": args.hidden_units, "dropout": args.dropout,
             "embedding_dropout": args.embedding_dropout, "kernel_sizes": args.kernel_sizes, "keep": args.keep,
+            "ngram_max": args.ngram_max, "regularization": args.regularization,
         }.items() if v is not None
     }
     train_changes = {
@@ -269,7 +272,12 @@ def cmd_evaluate(args) -> int:
         data = stratified_subset(data, args.subset, 42)
     if tuple(data.class_names) != predictor.class_names:
         raise ValueError(f"The data's classes {data.class_names} differ from the model's {predictor.class_names}.")
-    m = evaluate(predictor.model, predictor.vocabulary, predictor.model_config, data)
+    if predictor.model_config.is_linear:
+        from .metrics import evaluate_probabilities
+
+        m = evaluate_probabilities(predictor.model.predict_proba(data.texts), data)
+    else:
+        m = evaluate(predictor.model, predictor.vocabulary, predictor.model_config, data)
     print(f"{args.name}: accuracy {m['test_accuracy']:.4f}, loss {m['test_loss']:.4f} on {m['test_size']:,} texts ({data.source})")
     print("confusion matrix (rows: true, columns: predicted):")
     for name, row in zip(data.class_names, m["confusion_matrix"]):
@@ -299,8 +307,11 @@ def cmd_predict(args) -> int:
         if result.note:
             print(f"{'':>10} note: {result.note}")
         if args.explain:
-            words = predictor.explain(result.text)
-            print("           " + " ".join(f"{w['token']}({w['weight']:+.2f})" for w in words))
+            from .explanations import explain
+
+            explanation = explain(predictor, result.text, method=args.explain)
+            print(f"{'':>10} log-odds of {explanation['target']} {explanation['margin']:+.2f} ({explanation['method']}): "
+                  + " ".join(f"{w['token']}({w['weight']:+.2f})" for w in explanation["words"]))
     return 0
 
 

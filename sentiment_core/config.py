@@ -21,6 +21,7 @@ VARIANTS = (
     "multichannel",
     "fasttext",
     "bilstm",
+    "tfidf-logreg",
 )
 
 VARIANT_DESCRIPTIONS = {
@@ -32,7 +33,10 @@ VARIANT_DESCRIPTIONS = {
     "multichannel": "Kim's two channels: one frozen GloVe copy, one trainable copy",
     "fasttext": "Averaged embeddings of words and hashed bigrams (Joulin et al. 2016)",
     "bilstm": "Bidirectional LSTM over the embedded words, padding masked (the 'upgraded' RNN)",
+    "tfidf-logreg": "The baseline to beat: TF-IDF of words and word pairs, logistic regression (scikit-learn)",
 }
+# Not a neural network: no embedding, no epochs; scikit-learn fits it in one go (sentiment_core.linear).
+LINEAR_VARIANTS = ("tfidf-logreg",)
 
 GLOVE_VARIANTS = ("glove-static", "glove-tuned", "multichannel")
 # The most weights a model may have: 200 MB of float32, several times the largest useful model
@@ -82,6 +86,9 @@ class ModelConfig(_DictConfig):
     lstm_units: int = 64
     bigram_buckets: int = 100_000
     num_classes: int = 2
+    # tfidf-logreg only: n-grams of 1..ngram_max words, and the inverse regularisation strength C.
+    ngram_max: int = 2
+    regularization: float = 4.0
 
     def __post_init__(self):
         if not isinstance(self.kernel_sizes, (list, tuple)):
@@ -103,6 +110,9 @@ class ModelConfig(_DictConfig):
         _check_int("lstm_units", self.lstm_units, 1, 4096)
         _check_int("bigram_buckets", self.bigram_buckets, 1, 10_000_000)
         _check_int("num_classes", self.num_classes, 2, 1000)
+        _check_int("ngram_max", self.ngram_max, 1, 3)
+        if not is_finite_number(self.regularization) or not 1e-4 <= self.regularization <= 1e4:
+            raise ValueError(f"regularization (C) must be a number from 0.0001 to 10000; got {self.regularization!r}.")
         if not self.kernel_sizes or len(self.kernel_sizes) > 10:
             raise ValueError("kernel_sizes needs one to ten kernel widths, e.g. (3, 4, 5).")
         for name in ("dropout", "embedding_dropout"):
@@ -144,6 +154,8 @@ class ModelConfig(_DictConfig):
             width = self.kernel_sizes[0]
             return [(width, dim, self.filters), (self.filters,)] + dense((self.seq_len - width + 1) * self.filters, classes)
 
+        if self.variant == "tfidf-logreg":  # idf per n-gram, then one weight per n-gram and class
+            return [(self.vocab_size,), (self.vocab_size, classes), (classes,)]
         embedding = [(self.vocab_size, dim)]
         if self.variant == "dense":
             return embedding + dense(self.seq_len * dim, self.hidden_units) + dense(self.hidden_units, classes)
@@ -169,6 +181,10 @@ class ModelConfig(_DictConfig):
     @property
     def uses_glove(self) -> bool:
         return self.variant in GLOVE_VARIANTS
+
+    @property
+    def is_linear(self) -> bool:
+        return self.variant in LINEAR_VARIANTS
 
     @property
     def ignores_padding(self) -> bool:
@@ -229,6 +245,8 @@ _DEFAULTS: dict[str, tuple[dict, dict]] = {
     "multichannel": ({"embedding_dropout": 0.2}, {"epochs": 8}),
     "fasttext": ({"dropout": 0.0}, {"learning_rate": 5e-3, "epochs": 6}),
     "bilstm": ({"dropout": 0.5}, {"epochs": 3}),
+    # benchmarks/imdb_quality.py's baseline: words and pairs seen in 2+ reviews, C = 4.
+    "tfidf-logreg": ({"vocab_size": 500_000}, {"epochs": 1}),
 }
 
 # The first seed's exact settings (batch 64, 3 epochs, Adam, no regularisation).
@@ -250,7 +268,11 @@ def default_configs(variant: str, **model_changes) -> tuple[ModelConfig, TrainCo
 
 
 def seed_preset(variant: str) -> tuple[ModelConfig, TrainConfig]:
-    """The seed tutorial's settings for ``variant`` (no dropout, 3 epochs, no early stopping)."""
+    """The seed tutorial's settings for ``variant`` (no dropout, 3 epochs, no early stopping).
+
+    The seed has no linear model: the baseline's preset is its defaults."""
+    if variant in LINEAR_VARIANTS:
+        return default_configs(variant)
     model_extra, train_extra = _SEED_PRESETS.get(variant, ({}, {}))
     model = ModelConfig(variant=variant, **model_extra)
     return model, TrainConfig(**{"epochs": 3, "batch_size": 64, **train_extra}, early_stopping_patience=0)

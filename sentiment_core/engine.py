@@ -187,12 +187,25 @@ class Engine:
             future.cancel()
             raise EngineError("The model server did not answer in time: the machine is very busy, try again.") from None
 
-    def compare(self, models_dir, models: list[tuple[str, str]], text: str, explain: bool = True) -> list[dict]:
-        """Each model's prediction and word weights for ``text`` (a ValueError when the text itself is unusable)."""
-        return self._call(_task("compare"), str(models_dir), models, text, explain)
+    def compare(self, models_dir, models: list[tuple[str, str]], text: str, explain: bool = True,
+                method: str = "occlusion", target: str | None = None) -> list[dict]:
+        """Each model's prediction and explanation for ``text`` (a ValueError when the text itself is unusable)."""
+        return self._call(_task("compare"), str(models_dir), models, text, explain, method, target)
 
-    def predict_table(self, models_dir, models: list[tuple[str, str]], texts: list[str]) -> list[dict]:
-        return self._call(_task("predict_table"), str(models_dir), models, texts)
+    def counterfactuals(self, models_dir, models: list[tuple[str, str]], text: str, target: str | None = None) -> dict:
+        """One-edit variants of ``text`` (negations, antonyms, neighbours, drops) judged by every model."""
+        return self._call(_task("counterfactuals"), str(models_dir), models, text, target)
+
+    def filter_catalogue(self, models_dir, name: str, saved_at: str, data_dir: str = "") -> list:
+        """Each filter of a CNN with its strongest n-grams over IMDB test reviews (computed once per model)."""
+        return self._call(_task("filter_catalogue"), str(models_dir), name, saved_at, str(data_dir or ""))
+
+    def fired_filters(self, models_dir, models: list[tuple[str, str]], text: str) -> dict:
+        return self._call(_task("fired_filters"), str(models_dir), models, text)
+
+    def predict_table(self, models_dir, models: list[tuple[str, str]], texts: list[str], top_words: int = 0,
+                      method: str = "exact") -> list[dict]:
+        return self._call(_task("predict_table"), str(models_dir), models, texts, top_words, method)
 
     def check(self, models_dir, models: list[tuple[str, str]], suite: dict) -> list:
         """Behavioural test reports, one per model (a SuiteError when the suite cannot run)."""

@@ -17,6 +17,8 @@ from .config import ModelConfig, TrainConfig
 CPU_REVIEWS_PER_S = {
     "dense": 590, "cnn": 870, "multicnn": 470, "glove-static": 560, "glove-tuned": 490,
     "multichannel": 310, "fasttext": 1550, "bilstm": 180,
+    # tfidf-logreg: one fit, ~30 s for 22,500 reviews (words and pairs); it ignores length and width.
+    "tfidf-logreg": 750,
 }
 # Getting ready on a warm worker, measured by benchmarks/classroom_load.py's job runs: reading
 # cached IMDB, encoding, building and compiling (the first batch traces the model).
@@ -44,6 +46,8 @@ class Estimate:
 
 def reviews_per_s(model_config: ModelConfig) -> float:
     """Training throughput on 2 CPU cores, scaled from the measured rate by length, filters and width."""
+    if model_config.is_linear:
+        return CPU_REVIEWS_PER_S[model_config.variant] * (1.0 if model_config.ngram_max <= 2 else 0.6)
     rate = CPU_REVIEWS_PER_S[model_config.variant] * 500 / max(model_config.seq_len, 1)
     if model_config.variant not in ("dense", "fasttext", "bilstm"):
         rate *= 100 / max(model_config.filters, 1) * 0.7 + 0.3

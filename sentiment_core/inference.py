@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from .config import ModelConfig
-from .text import UNK, Vocabulary, head_length, keep_window, pad_sequences, tokenize
+from .text import UNK, Vocabulary, head_length, pad_sequences, tokenize
 
 MAX_CHARS = 1_000_000
 BATCH_SIZE = 256
@@ -42,6 +42,9 @@ class Predictor:
     longer than ``MAX_CHARS`` characters, and an ``explain`` target that is not a class.
     """
 
+    # False: the model reads at most seq_len words (the rest is cut, and predict says so).
+    reads_everything = False
+
     def __init__(
         self,
         model,
@@ -60,6 +63,10 @@ class Predictor:
 
     @classmethod
     def from_trained(cls, trained) -> "Predictor":
+        if trained.model_config.is_linear:
+            from .linear import LinearPredictor
+
+            return LinearPredictor(trained.model, trained.vocabulary, trained.model_config, trained.class_names)
         return cls(trained.model, trained.vocabulary, trained.model_config, trained.class_names)
 
     # -- encoding -----------------------------------------------------------------------------
@@ -131,7 +138,7 @@ class Predictor:
                 note = "No words the model can read (only symbols, emoji or another script): this is its prior."
             elif len(unknown) == len(tokens):
                 note = "None of these words is in the model's vocabulary: the prediction says little."
-            elif len(tokens) > self.model_config.seq_len:
+            elif len(tokens) > self.model_config.seq_len and not self.reads_everything:
                 read = truncation_note(self.model_config.seq_len, self.model_config.keep)
                 note = f"Only {read} of {len(tokens)} words were read."
             results.append(
@@ -142,71 +149,79 @@ class Predictor:
                     confidence=float(probs[best]),
                     tokens=len(tokens),
                     unknown=unknown,
-                    truncated=len(tokens) > self.model_config.seq_len,
+                    truncated=len(tokens) > self.model_config.seq_len and not self.reads_everything,
                     note=note,
                 )
             )
         return results
 
-    def explain(self, text: str, target: int | None = None) -> list[dict]:
-        """How much each word pushed the prediction, by occlusion.
+    def explain(self, text: str, target=None, method: str = "occlusion") -> list[dict]:
+        """Each read word's weight towards ``target`` (default: positive), in log-odds.
 
-        Each word in turn is replaced by the unknown id; its weight is how much the probability
-        of ``target`` (default: the predicted class) drops without it. Positive = pushed
-        towards the class. One batched call for all words.
+        ``method`` is one of :data:`sentiment_core.explanations.METHODS`; the weights are on the
+        margin of the target class (the log-odds for two classes), so they compare across
+        models and methods. See :func:`sentiment_core.explanations.explain` for the whole answer.
         """
-        (text,) = self._check([text])
-        if target is not None and not (isinstance(target, int) and 0 <= target < len(self.class_names)):
-            raise ValueError(f"target must be a class index from 0 to {len(self.class_names) - 1}; got {target!r}.")
-        tokens = list(keep_window(tokenize(text), self.model_config.seq_len, self.model_config.keep))
-        ids = self.vocabulary.encode_tokens(tokens)
-        base = self.encode([text])
-        if not tokens:
-            return []
-        occluded = np.repeat(base, len(tokens), axis=0)
-        occluded[np.arange(len(tokens)), np.arange(len(tokens))] = UNK
-        probabilities = self._run(np.vstack([base, occluded]))
-        target = int(np.argmax(probabilities[0])) if target is None else target
-        drops = probabilities[0, target] - probabilities[1:, target]
-        return [
-            {"token": token, "id": int(i), "known": i != UNK, "weight": float(w)}
-            for token, i, w in zip(tokens, ids, drops)
-        ]
+        from .explanations import explain
+
+        return explain(self, text, method=method, target=target)["words"]
 
 
-def compare(predictors: Sequence[Predictor], text: str, explain: bool = True) -> list[dict]:
-    """One text judged by several models: each model's prediction and, optionally, word weights.
+def compare(predictors: Sequence[Predictor], text: str, explain: bool = True, method: str = "occlusion",
+            target: str | None = None) -> list[dict]:
+    """One text judged by several models: each model's prediction and, optionally, its explanation.
 
-    A model that fails on this text (it should not) is reported in its row instead of
-    stopping the others.
+    ``words`` are the explanation's word weights (on the log-odds of ``target``, default
+    positive) and ``explanation`` the whole of it. A model that fails on this text (it should
+    not) is reported in its row instead of stopping the others.
     """
+    from .explanations import explain as explain_text
+
     rows = []
     for predictor in predictors:
         try:
             prediction = predictor.predict(text)[0]
-            words = predictor.explain(text) if explain and prediction.tokens else []
-            rows.append({"model": predictor.name, "prediction": prediction, "words": words, "error": None})
+            explanation = explain_text(predictor, text, method, target) if explain and prediction.tokens else None
+            words = explanation["words"] if explanation else []
+            rows.append({"model": predictor.name, "prediction": prediction, "words": words,
+                         "explanation": explanation, "error": None})
         except ValueError:
             raise  # the text itself is the problem (empty, too long): say so once
         except Exception as error:  # noqa: BLE001
-            rows.append({"model": predictor.name, "prediction": None, "words": [], "error": f"{type(error).__name__}: {error}"})
+            rows.append({"model": predictor.name, "prediction": None, "words": [], "explanation": None,
+                         "error": f"{type(error).__name__}: {error}"})
     return rows
 
 
-def predict_table(predictors: Sequence[Predictor], texts: Sequence[str]) -> list[dict]:
-    """Rows for a batch of texts: the text, then each model's label and probabilities."""
+def predict_table(predictors: Sequence[Predictor], texts: Sequence[str], top_words: int = 0,
+                  method: str = "exact") -> list[dict]:
+    """Rows for a batch of texts: the text, then each model's label and probabilities.
+
+    With ``top_words``, each model also names the words that pushed its answer most, with their
+    weights on the log-odds of positive (``method``: see :mod:`sentiment_core.explanations`).
+    """
     texts = [t for t in texts if isinstance(t, str) and t.strip()]
     if not texts:
         raise ValueError("No texts to judge: paste one text per line or upload a file.")
     rows = [{"text": t} for t in texts]
     for predictor in predictors:
         probabilities = predictor.predict_proba(texts)
-        for row, probs in zip(rows, probabilities):
+        for row, probs, text in zip(rows, probabilities, texts):
             best = int(np.argmax(probs))
             row[f"{predictor.name}: label"] = predictor.class_names[best]
             for name, p in zip(predictor.class_names, probs):
                 row[f"{predictor.name}: P({name})"] = round(float(p), 4)
+            if top_words:
+                row[f"{predictor.name}: top words"] = _top_words(predictor, text, top_words, method)
     return rows
+
+
+def _top_words(predictor: Predictor, text: str, count: int, method: str) -> str:
+    from .explanations import explain
+
+    words = explain(predictor, text, method)["words"]
+    strongest = sorted(words, key=lambda w: -abs(w["weight"]))[:count]
+    return ", ".join(f"{w['token']} {w['weight']:+.2f}" for w in strongest)
 
 
 def truncation_note(seq_len: int, keep: str) -> str:

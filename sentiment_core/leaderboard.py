@@ -26,6 +26,8 @@ def settings_text(model: ModelInfo) -> str:
     """The settings that matter most for a variant, in a few words."""
     c = model.config
     train = model.manifest.get("train_config") or {}
+    if c.is_linear:
+        return f"{c.vocab_size - 2:,} n-grams (1-{c.ngram_max} words), C {c.regularization:g}"
     parts = [f"vocab {c.vocab_size:,}", f"len {c.seq_len}", f"emb {c.embedding_dim}"]
     if c.variant in ("cnn", "multicnn", "glove-static", "glove-tuned", "multichannel"):
         parts.append(f"{c.filters}×{'/'.join(str(k) for k in c.kernel_sizes)}")

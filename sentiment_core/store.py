@@ -276,6 +276,8 @@ class ModelStore:
         except ModelFileError as err:
             raise ModelFileError(f"The model {name!r} cannot be used: {err} To fix it, {FIX}.") from None
 
+        if info.config.is_linear:
+            return _load_linear(name, info, vocabulary, weights)
         from .inference import Predictor
         from .models import build_model
 
@@ -328,9 +330,24 @@ def _placeholder_glove(config: ModelConfig):
     return np.zeros((config.vocab_size, config.embedding_dim), dtype="float32")
 
 
+def _load_linear(name: str, info, vocabulary, weights: Path):
+    from .linear import LinearPredictor, TfidfLogreg, load_arrays
+
+    try:
+        arrays = load_arrays(weights)
+    except (OSError, KeyError, ValueError) as err:
+        raise ModelFileError(f"The model {name!r} cannot be used: its weights do not load ({err}). To fix it, {FIX}.") from None
+    model = TfidfLogreg.from_arrays(vocabulary.words_[2:], arrays["idf"], arrays["coef"], arrays["intercept"], info.config)
+    return LinearPredictor(model, vocabulary, info.config, info.manifest["class_names"], name=name, manifest=info.manifest)
+
+
 def _save_weights(trained, path: Path) -> None:
     """The model's weights without the optimizer's state (a third of the size): copied into a fresh,
     uncompiled build of the same config, which is what loading builds too."""
+    if trained.model_config.is_linear:
+        from .linear import save_arrays
+
+        return save_arrays(trained.model, path)
     from .models import build_model
 
     clean = build_model(trained.model_config, _placeholder_glove(trained.model_config))

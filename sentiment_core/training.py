@@ -146,7 +146,11 @@ def train(
     from . import runtime
     from .models import build_model
 
-    _check_data(train_data, val_data, test_data)
+    if model_config.is_linear:
+        from .linear import train_linear
+
+        return train_linear(train_data, val_data, test_data, model_config, train_config, progress, should_stop)
+    check_data(train_data, val_data, test_data)
     if model_config.num_classes != len(train_data.class_names):
         model_config = model_config.replace(num_classes=len(train_data.class_names))
     runtime.set_seed(train_config.seed)
@@ -223,34 +227,10 @@ def train(
 
 def evaluate(model, vocabulary: Vocabulary, model_config: ModelConfig, data: Dataset, batch_size: int = 256) -> dict:
     """Accuracy, loss, confusion matrix, per-class precision/recall and a few mistakes."""
-    from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, log_loss
+    from .metrics import evaluate_probabilities
 
     x = vocabulary.encode_batch(data.texts, model_config.seq_len, model_config.keep)
-    probabilities = predict_in_batches(model, x, batch_size)
-    predicted = probabilities.argmax(axis=1)
-    labels = list(range(len(data.class_names)))
-    report = classification_report(
-        data.labels, predicted, labels=labels, target_names=list(data.class_names), output_dict=True, zero_division=0
-    )
-    wrong = np.flatnonzero(predicted != data.labels)
-    # The most confident mistakes are the instructive ones.
-    wrong = wrong[np.argsort(-probabilities[wrong, predicted[wrong]])][:10]
-    return {
-        "test_accuracy": float(accuracy_score(data.labels, predicted)),
-        "test_loss": float(log_loss(data.labels, np.clip(probabilities, 1e-7, 1.0), labels=labels)),
-        "test_size": len(data),
-        "confusion_matrix": confusion_matrix(data.labels, predicted, labels=labels).tolist(),
-        "per_class": {name: {k: float(v) for k, v in report[name].items()} for name in data.class_names},
-        "misclassified": [
-            {
-                "text": data.texts[i][:1000],
-                "true": data.class_names[data.labels[i]],
-                "predicted": data.class_names[predicted[i]],
-                "confidence": float(probabilities[i, predicted[i]]),
-            }
-            for i in wrong
-        ],
-    }
+    return evaluate_probabilities(predict_in_batches(model, x, batch_size), data)
 
 
 def predict_in_batches(model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
@@ -283,7 +263,7 @@ def _pad_rows(matrix: np.ndarray, rows: int) -> np.ndarray:
     return np.vstack([matrix, np.zeros((rows - len(matrix), matrix.shape[1]), matrix.dtype)])
 
 
-def _check_data(train_data: Dataset, val_data: Dataset, test_data: Dataset | None) -> None:
+def check_data(train_data: Dataset, val_data: Dataset, test_data: Dataset | None) -> None:
     if len(train_data) == 0 or len(val_data) == 0:
         raise ValueError("Training needs at least one training and one validation example.")
     sets = [val_data] + ([test_data] if test_data is not None else [])

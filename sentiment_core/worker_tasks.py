@@ -27,6 +27,8 @@ _lock = threading.Lock()
 _models: OrderedDict = OrderedDict()  # (models_dir, name, saved_at) -> Predictor or the ValueError it raised
 _imdb: dict = {}  # data_dir -> ImdbData (one entry)
 _glove: list = []
+_catalogues: OrderedDict = OrderedDict()  # (models_dir, name, saved_at, texts) -> filter catalogue
+MAX_CATALOGUES = 8
 
 
 # -- models kept warm -------------------------------------------------------------------------
@@ -66,25 +68,28 @@ def _predictors(models_dir: str, models: list[tuple[str, str]]):
     return loaded, failures
 
 
-def compare(models_dir: str, models: list[tuple[str, str]], text: str, explain: bool = True) -> list[dict]:
-    """Each model's prediction (and word weights) for one text; a model that cannot load gets its message."""
+def compare(models_dir: str, models: list[tuple[str, str]], text: str, explain: bool = True,
+            method: str = "occlusion", target: str | None = None) -> list[dict]:
+    """Each model's prediction (and explanation) for one text; a model that cannot load gets its message."""
     from .inference import compare as compare_loaded
 
     loaded, failures = _predictors(models_dir, models)
-    rows = compare_loaded(loaded, text, explain=explain)
-    rows += [{"model": name, "prediction": None, "words": [], "error": message} for name, message in failures.items()]
+    rows = compare_loaded(loaded, text, explain=explain, method=method, target=target)
+    rows += [{"model": name, "prediction": None, "words": [], "explanation": None, "error": message}
+             for name, message in failures.items()]
     order = [name for name, _ in models]
     rows.sort(key=lambda row: order.index(row["model"]) if row["model"] in order else len(order))
     return rows
 
 
-def predict_table(models_dir: str, models: list[tuple[str, str]], texts: list[str]) -> list[dict]:
+def predict_table(models_dir: str, models: list[tuple[str, str]], texts: list[str], top_words: int = 0,
+                  method: str = "exact") -> list[dict]:
     from .inference import predict_table as table
 
     loaded, failures = _predictors(models_dir, models)
     if failures and not loaded:
         raise ValueError(" ".join(failures.values()))
-    return table(loaded, texts)
+    return table(loaded, texts, top_words, method)
 
 
 def check(models_dir: str, models: list[tuple[str, str]], suite: dict) -> list:
@@ -97,6 +102,101 @@ def check(models_dir: str, models: list[tuple[str, str]], suite: dict) -> list:
     order = [name for name, _ in models]
     reports.sort(key=lambda r: order.index(r.model) if r.model in order else len(order))
     return reports
+
+
+def counterfactuals(models_dir: str, models: list[tuple[str, str]], text: str, target: str | None = None) -> dict:
+    """One-edit variants of ``text`` judged by every model; neighbours from GloVe and the first model's embedding."""
+    from .counterfactuals import edits_of, judge_edits
+    from .explanations import explain
+    from .text import tokenize
+
+    loaded, failures = _predictors(models_dir, models)
+    if not loaded:
+        raise ValueError(" ".join(failures.values()) or "Choose at least one model.")
+    first = loaded[0]
+    words = explain(first, text, "occlusion", target)["words"]
+    influential = sorted(range(len(words)), key=lambda i: -abs(words[i]["weight"]))[:2]
+    learned = next((p for p in loaded if not p.model_config.is_linear), None)
+    glove = _glove_or_none()
+
+    def neighbours(word: str) -> dict[str, list[str]]:
+        found = {}
+        if glove is not None and word in glove.index:
+            found["GloVe"] = [w for w, _ in glove.nearest(word, 6) if w.isalpha()][:2]
+        if learned is not None:
+            found[f"{learned.name}'s"] = _learned_neighbours(learned, word)
+        return found
+
+    edits = edits_of(text, influential, neighbours)
+    return {"tokens": " ".join(tokenize(text)), "rows": judge_edits(loaded, text, edits, target),
+            "failures": failures}
+
+
+def _learned_neighbours(predictor, word: str, k: int = 2) -> list[str]:
+    """The ``k`` words nearest ``word`` in a model's learned embedding (its 5,000 most frequent words)."""
+    import numpy as np
+
+    from .models import embedding_weights
+
+    index = predictor.vocabulary.encode_tokens([word])[0]
+    if index < 2:
+        return []
+    table = np.asarray(embedding_weights(predictor.model)[: min(5000, len(predictor.vocabulary))], np.float32)
+    if index >= len(table):
+        return []
+    unit = table / np.maximum(np.linalg.norm(table, axis=1, keepdims=True), 1e-8)
+    scores = unit @ unit[index]
+    scores[:2] = -np.inf
+    scores[index] = -np.inf
+    words = predictor.vocabulary.words_
+    return [words[j] for j in np.argsort(-scores)[: k * 3] if words[j].isalpha()][:k]
+
+
+def filter_catalogue(models_dir: str, name: str, saved_at: str, data_dir: str = "", texts: int = 2000):
+    """What each filter of a CNN detects: its strongest n-grams over ``texts`` IMDB test reviews (seeded
+    sample), computed once per saved model and kept (a few seconds for a Kim CNN on two cores)."""
+    from .filters import filter_catalogue as catalogue
+
+    key = (models_dir, name, saved_at, data_dir, texts)
+    with _lock:
+        if key in _catalogues:
+            _catalogues.move_to_end(key)
+            return _catalogues[key]
+    predictor = _predictor(models_dir, name, saved_at)
+    found = catalogue(predictor, _review_sample(data_dir, texts))
+    with _lock:
+        _catalogues[key] = found
+        while len(_catalogues) > MAX_CATALOGUES:
+            _catalogues.popitem(last=False)
+    return found
+
+
+def fired_filters(models_dir: str, models: list[tuple[str, str]], text: str) -> dict:
+    """For each chosen CNN: the filters that fired most on ``text``, and on which n-gram."""
+    from .filters import fired_filters as fired, has_filters
+
+    loaded, _ = _predictors(models_dir, models)
+    return {p.name: fired(p, text) for p in loaded if has_filters(p.model_config)}
+
+
+def _review_sample(data_dir: str, count: int) -> list[str]:
+    import numpy as np
+
+    from .data import load_imdb
+
+    with _lock:
+        cached = _imdb.get(data_dir)
+    if cached is None:
+        try:
+            cached = load_imdb(data_dir or None, download=False)
+        except ValueError as error:
+            raise ValueError(f"Describing filters needs the IMDB test reviews: {error}") from None
+        with _lock:
+            _imdb.clear()
+            _imdb[data_dir] = cached
+    texts = cached.test.texts
+    chosen = np.random.default_rng(0).choice(len(texts), size=min(count, len(texts)), replace=False)
+    return [texts[i] for i in sorted(chosen)]
 
 
 def embedding_table(models_dir: str, name: str, saved_at: str):

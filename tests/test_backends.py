@@ -1,4 +1,4 @@
-"""The same builders and training loop under KERAS_BACKEND=jax (the GPU machine's backend)."""
+"""The same builders, training loop and explanations under KERAS_BACKEND=jax (the GPU machine's backend)."""
 
 import os
 import subprocess
@@ -11,6 +11,7 @@ import sys, tempfile
 import numpy as np
 from tests.conftest import make_dataset
 from sentiment_core.config import ModelConfig, TrainConfig, VARIANTS
+from sentiment_core.explanations import explain
 from sentiment_core.glove import Glove
 from sentiment_core.runtime import device_info
 from sentiment_core.store import ModelStore
@@ -25,8 +26,17 @@ for variant in VARIANTS:
     trained = train(make_dataset(320, 1), make_dataset(80, 2), make_dataset(80, 3), config,
                     TrainConfig(epochs=2, batch_size=16, learning_rate=0.01), glove=glove)
     store.save(variant, trained)
-    probabilities = store.load(variant).predict_proba(["the great film", "awful"])
+    loaded = store.load(variant)
+    probabilities = loaded.predict_proba(["the great film", "awful"])
     assert np.isfinite(probabilities).all()
+    # Explanations need gradients from JAX (integrated gradients) and exact shares from the weights.
+    for method in ("integrated-gradients", "exact", "occlusion"):
+        result = explain(loaded, "the great film was awful", method)
+        total = sum(w["weight"] for w in result["words"]) + (result["base"] or 0.0)
+        if result["method"] == "exact":
+            assert abs(total - result["margin"]) < 1e-4, (variant, total, result["margin"])
+        elif result["method"] == "integrated-gradients":
+            assert abs(result["completeness_gap"]) <= 0.05 * abs(result["margin"] - result["base"]) + 1e-3, (variant, result)
     print(variant, trained.metrics["test_accuracy"])
 """
 

@@ -76,6 +76,24 @@ def loaded_libraries(pid: int) -> str:
     return Path(f"/proc/{pid}/maps").read_text()
 
 
+LABELLED = (b"id,review,sentiment\n17,a superb film and a wonderful story,pos\n18,an awful boring plot,neg\n"
+            b"19,I loved every minute,positive\n20,two hours I will never get back,negative\n")
+
+
+def save_small_models(models_dir: Path) -> None:
+    """A tiny Kim-style CNN and the TF-IDF baseline, trained in seconds on synthetic reviews."""
+    from sentiment_core.config import ModelConfig, TrainConfig, default_configs
+    from sentiment_core.store import ModelStore
+    from sentiment_core.training import train
+    from tests.conftest import make_dataset
+
+    store = ModelStore(models_dir)
+    cnn = ModelConfig(variant="cnn", vocab_size=60, seq_len=24, filters=8)
+    store.save("tiny-cnn", train(make_dataset(120, 1), make_dataset(40, 2), None, cnn, TrainConfig(epochs=1, batch_size=16)))
+    linear, settings = default_configs("tfidf-logreg")
+    store.save("baseline", train(make_dataset(200, 1), make_dataset(40, 2), None, linear, settings))
+
+
 def test_train_predict_and_every_page_in_chromium(server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
@@ -131,6 +149,28 @@ def test_train_predict_and_every_page_in_chromium(server, tmp_path):
         label = page.get_by_text("positive ·").or_(page.get_by_text("negative ·")).first.inner_text()
         assert "%" in label
         shot(page, "predict")
+        # A CNN and the TF-IDF baseline join the trained model: explanations on one scale, edits, filters.
+        save_small_models(tmp_path / "models")  # the server's models folder
+        page.goto(f"{server}/predict?predict_models=quick-fasttext&predict_models=tiny-cnn&predict_models=baseline"
+                  "&predict_text=the+acting+was+good+but+the+plot+is+awful")
+        expect(page.locator(".card-model", has_text="tiny-cnn")).to_be_visible(timeout=60_000)
+        expect(page.locator(".card-model", has_text="baseline")).to_be_visible(timeout=60_000)
+        expect(page.locator(".legend .swatch")).to_have_count(5)
+        page.get_by_text("exact shares", exact=True).click()
+        expect(page.get_by_text("Strongest n-grams").first).to_be_visible(timeout=60_000)
+        page.get_by_text("What if? Counterfactual edits").click()
+        expect(page.get_by_text("flip at least one model")).to_be_visible(timeout=60_000)
+        page.get_by_text("CNN filters: which fired").click()
+        expect(page.get_by_text("tiny-cnn: the 8 filters with the largest terms")).to_be_visible(timeout=120_000)
+        shot(page, "predict-explained")
+        # One click on an edit judges it: the first row of the edits table becomes the sentence.
+        edits = page.get_by_test_id("stDataFrame").nth(0)
+        edits.scroll_into_view_if_needed()
+        box_of = edits.bounding_box()
+        page.mouse.click(box_of["x"] + 12, box_of["y"] + 35 + 17)
+        expect(page.get_by_label("Type a sentence")).not_to_have_value("the acting was good but the plot is awful",
+                                                                       timeout=30_000)
+
         # A shared link (text and models in the URL) opens the same judgement in another browser.
         classmate.goto(f"{server}/predict?predict_text=I+loved+every+minute&predict_models=quick-fasttext")
         expect(classmate.get_by_label("Type a sentence")).to_have_value("I loved every minute", timeout=60_000)
@@ -156,6 +196,15 @@ def test_train_predict_and_every_page_in_chromium(server, tmp_path):
             page.get_by_test_id("stElementToolbarButtonContainer").get_by_role("button", name="Download as CSV").click()
         exported = Path(download.value.path()).read_text(encoding="utf-8-sig")
         assert "'=HYPERLINK" in exported and "\n=HYPERLINK" not in exported and not exported.startswith("=")
+
+        # A labelled CSV: every column kept, each model scored against the label column.
+        page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+            files=[{"name": "reviews.csv", "mimeType": "text/csv", "buffer": LABELLED}])
+        expect(page.get_by_text("Label column (scores every model)")).to_be_visible(timeout=60_000)
+        page.get_by_role("button", name="Judge them").click()
+        expect(page.get_by_text("Against the labels in 'sentiment'")).to_be_visible(timeout=120_000)
+        expect(page.get_by_test_id("stMetric").first).to_be_visible(timeout=30_000)
+        shot(page, "batch")
 
         # Test: the built-in suite, then one failing case opened on Predict by its link.
         page.goto(f"{server}/test")
@@ -192,7 +241,7 @@ def test_train_predict_and_every_page_in_chromium(server, tmp_path):
     # Every page ran and every model answered, yet the web server never loaded TensorFlow.
     assert "tensorflow" not in loaded_libraries(server_pid).lower()
 
-    for name in ("home", "train", "predict", "test", "embeddings", "lesson", "models"):
+    for name in ("home", "train", "predict", "predict-explained", "batch", "test", "embeddings", "lesson", "models"):
         assert (shots / f"{name}.png").stat().st_size > 10_000
     target = os.environ.get("SCREENSHOTS_DIR")
     if target:

@@ -20,12 +20,12 @@ from .files import load_folder, load_line_files, load_user_data
 from .imdb import IMDB_ARCHIVE_NAME, IMDB_CLASSES, IMDB_MD5, IMDB_URL, ImdbData, find_imdb, imdb_status, load_imdb
 from .reading import decode_text, read_bounded
 from .splits import imdb_splits, stratified_split, stratified_subset, train_val_test_split
-from .tables import MAX_BATCH_TEXTS, MAX_TABLE_BYTES, TableColumns, load_table, read_texts, table_columns
+from .tables import MAX_BATCH_TEXTS, MAX_TABLE_BYTES, BatchTable, TableColumns, load_table, read_rows, read_texts, table_columns
 
 __all__ = [
     "BINARY_CLASSES", "DataError", "Dataset", "labelled_dataset", "download_imdb", "load_folder", "load_line_files",
     "load_user_data", "IMDB_ARCHIVE_NAME", "IMDB_CLASSES", "IMDB_MD5", "IMDB_URL", "ImdbData", "find_imdb",
     "imdb_status", "load_imdb", "decode_text", "read_bounded", "imdb_splits", "stratified_split", "stratified_subset",
     "train_val_test_split", "MAX_BATCH_TEXTS", "MAX_TABLE_BYTES", "TableColumns", "load_table", "read_texts",
-    "table_columns",
+    "table_columns", "BatchTable", "read_rows",
 ]

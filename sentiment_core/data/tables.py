@@ -260,3 +260,43 @@ def read_texts(source: str | os.PathLike | bytes, name: str | None = None) -> tu
     return texts, notes
 
 
+
+
+@dataclass
+class BatchTable:
+    """Rows to judge with every column kept (an id can be joined back), and the guessed columns."""
+
+    columns: list[str]
+    rows: list[list[str]]
+    text_column: str | None
+    label_column: str | None
+    notes: list[str]
+
+
+def read_rows(source: str | os.PathLike | bytes, name: str | None = None, header: bool | None = None) -> BatchTable:
+    """Every row of a CSV/TSV (at most 10,000), or of a text file as one column called "text"."""
+    raw, name = _read_source(source, name)
+    if name.lower().endswith((".csv", ".tsv", ".tab")):
+        table = _Table(raw, name, header)
+        rows = list(itertools.islice(table.rows(), MAX_BATCH_TEXTS + 1))
+        notes = table.notes + table.decoder.notes()
+        width = len(table.columns)
+        rows = [(row + [""] * width)[:width] for row in rows]  # short rows padded, extra cells dropped
+        lowered = [c.lower() for c in table.columns]
+        text = _guess_column(lowered, table.sample, _TEXT_COLUMNS, "text", None) if width > 1 else 0
+        label = _guess_column(lowered, table.sample, _LABEL_COLUMNS, "label", text) if width > 1 else None
+        # A label column is only a guess worth offering when it is named like one.
+        if label is not None and lowered[label] not in _LABEL_COLUMNS:
+            label = None
+        columns = table.columns
+    else:
+        content, notes = decode_text(raw, name)
+        rows = [[line.strip()] for line in content.split("\n") if line.strip()][: MAX_BATCH_TEXTS + 1]
+        columns, text, label = ["text"], 0, None
+    if not rows:
+        raise DataError(f"{name} holds no text: give one text per line, or a CSV with a text column.")
+    if len(rows) > MAX_BATCH_TEXTS:
+        notes.append(f"Only the first {MAX_BATCH_TEXTS:,} rows are judged.")
+        rows = rows[:MAX_BATCH_TEXTS]
+    return BatchTable(columns, rows, None if text is None else columns[text],
+                      None if label is None else columns[label], notes)

@@ -1,0 +1,86 @@
+"""Exact shares of the logit, where the architecture gives them.
+
+**fastText.** The classifier reads the average of the word and bigram vectors, and the margin is
+linear in that average: margin = sum_j (e_j · w) / n + b over the n real positions. Each word's
+and each bigram's term is its exact share; nothing is approximated.
+
+**Kim's CNN** (max-over-time pooling). Feature k is max_t relu(conv_k(t)); its term f_k · w_k in
+the margin comes entirely from the window where filter k peaked. So each n-gram span gets the
+sum of the terms of the filters that peaked on it, and the spans plus the bias add up to the
+margin exactly. (Which words inside the span matter is not determined: the span's share is split
+evenly among its words when a sentence is coloured word by word.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .target import LogitReader, margin_weights
+
+
+@dataclass
+class Share:
+    """A span of tokens ``[start, end)`` and its exact term in the margin."""
+
+    start: int
+    end: int
+    weight: float
+    filters: list = field(default_factory=list)  # Kim: (kernel width, filter index, activation, term)
+
+
+def exact_available(config) -> bool:
+    return config.variant == "fasttext" or config.pools_over_time or config.is_linear
+
+
+def fasttext_shares(model, reader: LogitReader, word_ids: np.ndarray, tokens: int, target: int):
+    """``(shares, bias, margin)``: one share per word and per bigram of real words."""
+    weights, bias = margin_weights(reader.kernel, reader.bias, target)
+    ids = np.asarray(model.get_layer("append_bigrams")(word_ids))[0]  # (2 * length - 1,)
+    table = np.asarray(model.get_layer("embedding").get_weights()[0], np.float64)
+    real = np.flatnonzero(ids)
+    terms = table[ids[real]] @ weights / max(len(real), 1)
+    length = word_ids.shape[1]
+    shares = []
+    for position, term in zip(real, terms):
+        if position < length:
+            if position < tokens:
+                shares.append(Share(int(position), int(position) + 1, float(term)))
+        else:
+            first = int(position - length)
+            shares.append(Share(first, first + 2, float(term)))
+    margin = float(reader.features(word_ids)[0] @ weights + bias)
+    return shares, bias, margin
+
+
+def kim_shares(model, config, reader: LogitReader, word_ids: np.ndarray, tokens: int, target: int):
+    """``(shares, bias, margin)``: one share per n-gram span on which some filter peaked.
+
+    Filters whose peak lies wholly in the padding (or that never fired) form a span of their
+    own with ``start == end == tokens``: the model's answer to "no words here".
+    """
+    import keras
+
+    weights, bias = margin_weights(reader.kernel, reader.bias, target)
+    widths = config.kernel_sizes[:1] if config.variant == "cnn" else config.kernel_sizes
+    convs = keras.Model(model.inputs, [model.get_layer(f"conv_{w}gram").output for w in widths])
+    outputs = convs.predict_on_batch(word_ids)
+    outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    spans: dict[tuple[int, int], Share] = {}
+    offset = 0
+    for width, activations in zip(widths, outputs):
+        activations = np.asarray(activations, np.float64)[0]  # (positions, filters)
+        peaks = activations.argmax(axis=0)
+        for k, peak in enumerate(peaks):
+            value = activations[peak, k]
+            term = value * weights[offset + k]
+            start, end = int(peak), min(int(peak) + width, tokens)
+            key = (start, end) if start < tokens and value > 0 else (tokens, tokens)
+            share = spans.setdefault(key, Share(*key, 0.0))
+            share.weight += term
+            if value > 0:
+                share.filters.append((width, k, float(value), float(term)))
+        offset += activations.shape[1]
+    margin = float(reader.features(word_ids)[0] @ weights + bias)
+    return sorted(spans.values(), key=lambda s: (s.start, s.end)), bias, margin

@@ -1,0 +1,68 @@
+"""Explanations of a TF-IDF logistic regression: exact shares of its logit, or occlusion.
+
+The logit is linear in the TF-IDF features: margin = sum_f x_f · w_f + b. Each n-gram's term is
+its exact share; an n-gram that occurs several times shares its term among its occurrences, and
+a pair's share is split between its two words. Unit-length scaling makes the features depend on
+each other, so occlusion (the word read as unknown: its n-grams vanish, the rest re-scaled)
+differs from the exact shares, as it should. There are no word vectors, so no gradients: asked
+for integrated gradients, this shows the exact shares and says so.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from ..text import UNK, tokenize
+from .target import margin_weights
+
+
+def explain_linear(predictor, text: str, method: str, index: int, result: dict) -> dict:
+    model = predictor.model
+    tokens = tokenize(text)
+    weights, bias = margin_weights(model.coef_, model.intercept_, index)
+    row = model.transform_tokens([tokens])
+    result["margin"] = float((row @ weights)[0] + bias)
+    ids = predictor.vocabulary.encode_tokens(tokens)
+    if not tokens:
+        result["words"] = []
+        return result
+    if method == "integrated-gradients":
+        method = "exact"
+        result["note"] = (result["note"] + " " if result["note"] else "") + (
+            "A tfidf-logreg model has no word vectors to take gradients of: showing its exact shares.")
+    if method == "occlusion":
+        occluded = [tokens[:i] + [None] + tokens[i + 1 :] for i in range(len(tokens))]
+        margins = np.asarray(model.transform_tokens([tokens] + occluded) @ weights) + bias
+        word_weights = margins[0] - margins[1:]
+    else:
+        word_weights, spans = _exact(model, tokens, row, weights)
+        result["base"] = bias
+        result["spans"] = spans
+    result["method"] = method
+    result["words"] = [{"token": t, "id": int(i), "known": i != UNK, "weight": float(w)}
+                       for t, i, w in zip(tokens, ids, word_weights)]
+    return result
+
+
+def _exact(model, tokens: list[str], row, weights: np.ndarray):
+    """Each n-gram's term x_f · w_f, shared among its occurrences and their words."""
+    occurrences: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    index = model.index
+    for n in range(1, model.ngram_max + 1):
+        for start in range(len(tokens) - n + 1):
+            column = index.get(" ".join(tokens[start : start + n]))
+            if column is not None:
+                occurrences[column].append((start, start + n))
+    values = dict(zip(row.indices.tolist(), row.data.tolist()))
+    word_weights = np.zeros(len(tokens))
+    spans = []
+    for column, places in occurrences.items():
+        term = values.get(column, 0.0) * float(weights[column])
+        for start, end in places:
+            word_weights[start:end] += term / len(places) / (end - start)
+            if end - start > 1:
+                spans.append({"start": start, "end": end, "text": " ".join(tokens[start:end]),
+                              "weight": term / len(places), "filters": []})
+    return word_weights, spans

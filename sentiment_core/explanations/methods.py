@@ -1,0 +1,120 @@
+"""The explanation methods behind :func:`sentiment_core.explanations.explain` (imports Keras)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..text import UNK, keep_window, tokenize
+from . import DEFAULT_METHOD, METHODS
+from .exact import exact_available, fasttext_shares, kim_shares
+from .forward import embedded_input
+from .gradients import DEFAULT_STEPS, integrated_gradients
+from .target import LogitReader, margin_weights, resolve_target
+
+
+def explain(predictor, text: str, method: str = DEFAULT_METHOD, target=None, steps: int = DEFAULT_STEPS) -> dict:
+    """Each read word's weight towards ``target`` (an index, a class name, or None for positive).
+
+    Returns ``{"method", "target", "margin", "base", "words", "spans", "note"}``:
+    ``words`` are ``{"token", "id", "known", "weight"}`` in reading order; ``spans`` are
+    ``{"start", "end", "text", "weight", "filters"}`` for methods that attribute n-grams;
+    ``base`` is the margin left to no words (the bias for exact shares, the all-padding text
+    for integrated gradients); ``margin`` is the model's margin for the text.
+    """
+    if method not in METHODS:
+        raise ValueError(f"Unknown explanation method {method!r}; choose one of {', '.join(METHODS)}.")
+    (text,) = predictor._check([text])
+    config = predictor.model_config
+    if config.is_linear:
+        from .linear import explain_linear
+
+        probabilities = predictor.predict_proba([text])[0]
+        index = resolve_target(predictor.class_names, target, int(np.argmax(probabilities)))
+        result = {"method": method, "target": predictor.class_names[index], "note": "", "spans": [], "base": None}
+        if isinstance(target, str) and target != result["target"]:
+            result["note"] = f"This model has no class {target!r}: showing {result['target']!r}."
+        return explain_linear(predictor, text, method, index, result)
+    tokens = list(keep_window(tokenize(text), config.seq_len, config.keep))
+    ids = predictor.vocabulary.encode_tokens(tokens)
+    word_ids = predictor.encode([text])
+    reader = _reader(predictor)
+    probabilities = predictor.predict_proba([text])[0]
+    index = resolve_target(predictor.class_names, target, int(np.argmax(probabilities)))
+    weights, bias = margin_weights(reader.kernel, reader.bias, index)
+    result = {"method": method, "target": predictor.class_names[index], "note": "", "spans": [],
+              "margin": float(reader.features(word_ids)[0] @ weights + bias), "base": None}
+    if isinstance(target, str) and target != result["target"]:
+        result["note"] = f"This model has no class {target!r}: showing {result['target']!r}."
+    if not tokens:
+        result["words"] = []
+        return result
+    used = method
+    if method == "exact" and not exact_available(config):
+        used = "integrated-gradients"
+        result["note"] = (result["note"] + " " if result["note"] else "") + (
+            f"A {config.variant} model has no exact decomposition: showing integrated gradients.")
+    if used == "occlusion":
+        word_weights = _occlusion(reader, word_ids, len(tokens), index)
+    elif used == "integrated-gradients":
+        embedded = embedded_input(predictor.model, config, word_ids, len(tokens))
+        attributions, margin, base = integrated_gradients(predictor.model, config, embedded, weights, bias, steps)
+        word_weights = _spread(attributions, embedded.owners, len(tokens))
+        result["base"] = base
+        result["completeness_gap"] = float(margin - base - attributions.sum())
+        result["spans"] = _bigram_spans(attributions, embedded.owners, tokens) if config.variant == "fasttext" else []
+    else:
+        if config.variant == "fasttext":
+            shares, base, _ = fasttext_shares(predictor.model, reader, word_ids, len(tokens), index)
+        else:
+            shares, base, _ = kim_shares(predictor.model, config, reader, word_ids, len(tokens), index)
+        word_weights = np.zeros(len(tokens))
+        for share in shares:
+            if share.end > share.start:
+                word_weights[share.start : share.end] += share.weight / (share.end - share.start)
+            else:
+                base += share.weight  # filters that peaked on padding: part of "no words"
+        result["base"] = base
+        result["spans"] = [
+            {"start": s.start, "end": s.end, "text": " ".join(tokens[s.start : s.end]), "weight": s.weight,
+             "filters": sorted(s.filters, key=lambda f: -abs(f[3]))}
+            for s in shares if s.end > s.start
+        ]
+    result["method"] = used
+    result["words"] = [
+        {"token": token, "id": int(i), "known": i != UNK, "weight": float(w)}
+        for token, i, w in zip(tokens, ids, word_weights)
+    ]
+    return result
+
+
+def _reader(predictor) -> LogitReader:
+    reader = getattr(predictor, "_logit_reader", None)
+    if reader is None:
+        reader = LogitReader.of(predictor.model)
+        predictor._logit_reader = reader
+    return reader
+
+
+def _occlusion(reader: LogitReader, word_ids: np.ndarray, tokens: int, target: int) -> np.ndarray:
+    """One batched call: the text, then the text with each word in turn read as unknown."""
+    occluded = np.repeat(word_ids, tokens, axis=0)
+    occluded[np.arange(tokens), np.arange(tokens)] = UNK
+    margins = reader.margins(np.vstack([word_ids, occluded]), target)
+    return margins[0] - margins[1:]
+
+
+def _spread(attributions: np.ndarray, owners, tokens: int) -> np.ndarray:
+    """Position attributions to words: a bigram's is split between its two words."""
+    words = np.zeros(tokens)
+    for value, owner in zip(attributions, owners):
+        for token in owner:
+            words[token] += value / len(owner)
+    return words
+
+
+def _bigram_spans(attributions: np.ndarray, owners, tokens: list[str]) -> list[dict]:
+    return [
+        {"start": owner[0], "end": owner[1] + 1, "text": " ".join(tokens[owner[0] : owner[1] + 1]),
+         "weight": float(value), "filters": []}
+        for value, owner in zip(attributions, owners) if len(owner) == 2
+    ]
