@@ -11,7 +11,7 @@ import zlib
 import streamlit as st
 
 from pages import ui
-from sentiment_core.batch import CHUNK, EXPLAINED_CHUNK, chunks, judged_indices, label_report, merge
+from sentiment_core.batch import CHUNK, EXPLAINED_CHUNK, MAX_EXPLAINED, chunks, judged_indices, label_report, merge
 from sentiment_core.data import MAX_BATCH_TEXTS, MAX_TABLE_BYTES, BatchTable, read_rows
 from sentiment_core.exports import csv_bytes
 
@@ -156,6 +156,10 @@ with batch:
             judged = judged_indices(table.rows, column)
             if not judged:
                 raise ValueError(f"The column {text_column!r} holds no text to judge: choose the text column.")
+            if top_words and len(judged) > MAX_EXPLAINED:
+                # Each text is explained by each model: a long file would hold the room's serving worker.
+                raise ValueError(f"Top words are offered for up to {MAX_EXPLAINED:,} texts ({len(judged):,} here): "
+                                 "set them to 0, or split the file.")
             bar = st.progress(0.0, text=f"Judging {len(judged):,} texts ...")
             predictions: list[dict] = []
             # A chunk at a time: progress to draw, and the room's requests get in between chunks.

@@ -18,6 +18,8 @@ from .data.dataset import _BINARY_NAMES
 CHUNK = 256
 # With top-words columns, each text is explained as well as judged: smaller chunks.
 EXPLAINED_CHUNK = 32
+# Top-words columns explain every text with every model (tens of ms each): offered for this many.
+MAX_EXPLAINED = 2000
 
 
 def chunks(indices: Sequence[int], size: int) -> Iterator[list[int]]:

@@ -69,6 +69,9 @@ def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None)
 
     The config has been validated (its lengths, sizes and weight count are within bounds).
     """
+    if config.is_linear:
+        raise ValueError(f"{config.variant} is fitted by scikit-learn, not built in Keras: use training.train "
+                         "(or sentiment_core.linear.TfidfLogreg).")
     if config.uses_glove:
         if embedding_matrix is None:
             raise ValueError(f"The {config.variant} model starts from GloVe: pass its embedding matrix.")

@@ -6,6 +6,7 @@ pictures are made: SCREENSHOTS_DIR=assets/screenshots).
 """
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -161,7 +162,8 @@ def test_train_predict_and_every_page_in_chromium(server, tmp_path):
         page.get_by_text("What if? Counterfactual edits").click()
         expect(page.get_by_text("flip at least one model")).to_be_visible(timeout=60_000)
         page.get_by_text("CNN filters: which fired").click()
-        expect(page.get_by_text("tiny-cnn: the 8 filters with the largest terms")).to_be_visible(timeout=120_000)
+        # (A filter whose peak lies in the padding after the text is not listed: it fired on no words.)
+        expect(page.get_by_text(re.compile(r"tiny-cnn: the \d filters with the largest terms"))).to_be_visible(timeout=120_000)
         shot(page, "predict-explained")
         # One click on an edit judges it: the first row of the edits table becomes the sentence.
         edits = page.get_by_test_id("stDataFrame").nth(0)
@@ -189,11 +191,12 @@ def test_train_predict_and_every_page_in_chromium(server, tmp_path):
         assert rows[1].startswith('"\'=HYPERLINK(""http://example.com"",""click"")",')
         assert rows[2].startswith("an awful film,")
         # The table's own toolbar download writes what the table shows: the same quoted text.
-        page.get_by_test_id("stDataFrame").hover()
+        many = page.get_by_role("tabpanel", name="Many texts")
+        many.get_by_test_id("stDataFrame").first.hover()
         # Headless Chromium has no save dialog: without the File System API the export is a plain download.
         page.evaluate("delete window.showSaveFilePicker")
         with page.expect_download() as download:
-            page.get_by_test_id("stElementToolbarButtonContainer").get_by_role("button", name="Download as CSV").click()
+            many.get_by_test_id("stElementToolbarButtonContainer").get_by_role("button", name="Download as CSV").click()
         exported = Path(download.value.path()).read_text(encoding="utf-8-sig")
         assert "'=HYPERLINK" in exported and "\n=HYPERLINK" not in exported and not exported.startswith("=")
 
@@ -208,7 +211,7 @@ def test_train_predict_and_every_page_in_chromium(server, tmp_path):
 
         # Test: the built-in suite, then one failing case opened on Predict by its link.
         page.goto(f"{server}/test")
-        page.get_by_role("button", name="Run on 1 model(s)").click()
+        page.get_by_role("button", name=re.compile(r"Run on \d model")).click()
         expect(page.get_by_text("Failure rate per test (%)")).to_be_visible(timeout=120_000)
         expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=30_000)
         page.get_by_test_id("stMain").get_by_test_id("stExpander").first.locator("summary").click()

@@ -4,7 +4,7 @@ every method agrees on the sign of clearly polar words, and the target class is 
 import numpy as np
 import pytest
 
-from sentiment_core.config import VARIANTS, ModelConfig, TrainConfig
+from sentiment_core.config import LINEAR_VARIANTS, VARIANTS, ModelConfig, TrainConfig
 from sentiment_core.explanations import METHODS, explain
 from sentiment_core.explanations.forward import (
     embedded_input,
@@ -19,7 +19,8 @@ from sentiment_core.training import train
 from tests.conftest import make_dataset, synthetic_reviews
 
 TEXT = "the movie was great but the plot zzqx was awful and dull"
-SHAPES = [(v, "max") for v in VARIANTS] + [("cnn", "flatten"), ("glove-static", "flatten")]
+NEURAL = [v for v in VARIANTS if v not in LINEAR_VARIANTS]  # the baseline has its own tests (test_linear.py)
+SHAPES = [(v, "max") for v in NEURAL] + [("cnn", "flatten"), ("glove-static", "flatten")]
 EXACT = ("fasttext", "cnn", "multicnn", "glove-static", "glove-tuned", "multichannel")
 
 

@@ -90,3 +90,18 @@ def test_bad_settings_and_too_little_data_are_clear():
     config, _ = default_configs("tfidf-logreg")
     trained = train(make_dataset(60, 1), make_dataset(20, 2), None, config.replace(ngram_max=1), TrainConfig(epochs=1))
     assert all(" " not in f for f in trained.model.features_)
+
+
+def test_occlusion_in_one_pass_matches_recounting_each_text(trained):
+    from sentiment_core.explanations.linear import _occluded_margins
+    from sentiment_core.explanations.target import margin_weights
+
+    model = trained.model
+    tokens = tokenize("great great film , the worst and the superb great plot")
+    weights, bias = margin_weights(model.coef_, model.intercept_, 1)
+    recounted = np.asarray(model.transform_tokens([tokens[:i] + [None] + tokens[i + 1:] for i in range(len(tokens))])
+                           @ weights) + bias
+    np.testing.assert_allclose(_occluded_margins(model, tokens, weights, bias), recounted, atol=1e-9)
+    # A long text costs a linear pass (it once built a copy of the text per word: 40 GB for 200,000 words).
+    long = explain(Predictor.from_trained(trained), "superb film " * 50_000, "occlusion")
+    assert len(long["words"]) == 100_000

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sentiment_core.config import VARIANTS, ModelConfig, default_configs, seed_preset
+from sentiment_core.config import LINEAR_VARIANTS, VARIANTS, ModelConfig, default_configs, seed_preset
 from sentiment_core.models import AppendBigrams, build_model, embedding_weights
 
 
@@ -13,7 +13,10 @@ def matrix(config):
     return np.random.default_rng(0).normal(size=(config.vocab_size, config.embedding_dim)).astype("float32")
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
+NETWORKS = [v for v in VARIANTS if v not in LINEAR_VARIANTS]
+
+
+@pytest.mark.parametrize("variant", NETWORKS)
 @pytest.mark.parametrize("classes", [2, 3])
 def test_every_variant_maps_ids_to_probabilities(variant, classes):
     config = small(variant, num_classes=classes)
@@ -48,6 +51,8 @@ def test_builder_errors_are_actionable():
         build_model(small("multicnn").replace(seq_len=4))
     with pytest.raises(ValueError, match="Unknown variant"):
         ModelConfig(variant="transformer")
+    with pytest.raises(ValueError, match="fitted by scikit-learn"):
+        build_model(small("tfidf-logreg"))
     with pytest.raises(ValueError, match="dropout"):
         ModelConfig(dropout=1.5)
 
