@@ -33,12 +33,9 @@ def has_filters(config) -> bool:
 
 
 def _conv_model(predictor):
-    import keras
+    from .explanations.exact import conv_outputs_model
 
-    config = predictor.model_config
-    widths = config.kernel_sizes[:1] if config.variant == "cnn" else config.kernel_sizes
-    outputs = [predictor.model.get_layer(f"conv_{w}gram").output for w in widths]
-    return widths, keras.Model(predictor.model.inputs, outputs)
+    return conv_outputs_model(predictor.model, predictor.model_config)
 
 
 def _activations(model, ids):

@@ -13,6 +13,7 @@ evenly among its words when a sentence is coloured word by word.)
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +33,22 @@ class Share:
 
 def exact_available(config) -> bool:
     return config.variant == "fasttext" or config.pools_over_time or config.is_linear
+
+
+_CONV_MODELS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def conv_outputs_model(model, config):
+    """``(kernel widths, a model from word ids to every convolution's activations)``, built once per
+    model: building and tracing it again on every keystroke cost ~40 ms per CNN."""
+    import keras
+
+    widths = config.kernel_sizes[:1] if config.variant == "cnn" else config.kernel_sizes
+    found = _CONV_MODELS.get(model)
+    if found is None:
+        found = keras.Model(model.inputs, [model.get_layer(f"conv_{w}gram").output for w in widths])
+        _CONV_MODELS[model] = found
+    return widths, found
 
 
 def fasttext_shares(model, reader: LogitReader, word_ids: np.ndarray, tokens: int, target: int):
@@ -60,11 +77,8 @@ def kim_shares(model, config, reader: LogitReader, word_ids: np.ndarray, tokens:
     Filters whose peak lies wholly in the padding (or that never fired) form a span of their
     own with ``start == end == tokens``: the model's answer to "no words here".
     """
-    import keras
-
     weights, bias = margin_weights(reader.kernel, reader.bias, target)
-    widths = config.kernel_sizes[:1] if config.variant == "cnn" else config.kernel_sizes
-    convs = keras.Model(model.inputs, [model.get_layer(f"conv_{w}gram").output for w in widths])
+    widths, convs = conv_outputs_model(model, config)
     outputs = convs.predict_on_batch(word_ids)
     outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
     spans: dict[tuple[int, int], Share] = {}
