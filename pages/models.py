@@ -57,7 +57,7 @@ if baselines:
     st.info(f"The line to beat: **{line.name}**, TF-IDF + logistic regression, {ui.percent(accuracy)} on validation. "
             f"{sum(1 for m in models[: models.index(line)] if not m.config.is_linear)} neural model(s) above it.")
 else:
-    st.caption("No baseline yet: train `tfidf-logreg` on the Train page (about 40 s on all of IMDB) to see the line "
+    st.caption("No baseline yet: train `tfidf-logreg` on the Train page (about 30 s on all of IMDB) to see the line "
                "every neural model has to beat.")
 percent = st.column_config.NumberColumn(format="percent")
 ui.dataframe(leaderboard(models), column_config={"validation accuracy": percent, "test accuracy": percent},
