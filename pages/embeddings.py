@@ -17,13 +17,14 @@ from sentiment_core.projection import (
     neighbours,
     projector_files,
 )
+from sentiment_core.polarity import robust_limit
 from sentiment_core.tasks import ResultCache
 
 ui.setup_page("embeddings")
 st.title("Word embeddings")
 st.caption(
     "Each dot is a word. Words a model uses alike end up close together; colour shows how positive (green) "
-    "or negative (red) each word is on its own. Left: what a trained model learned. Right: GloVe, trained on "
+    "or negative (red) each word is, by the measure you pick below. Left: what a trained model learned. Right: GloVe, trained on "
     "6 billion words of Wikipedia and news, for the same words."
 )
 
@@ -66,7 +67,7 @@ def cached_maps(key):
     if maps is None:
         # Computed on the engine's serving worker (where the model is warm); this page draws progress meanwhile.
         estimate = 2 * estimate_projection_seconds(n_words, method, iterations)
-        future = ui.engine().embedding_maps(ui.models_dir(), *key[1:])
+        future = ui.engine().embedding_maps(ui.models_dir(), *key[1:], str(paths.data_dir()))
         bar = st.progress(0.0, text="Starting ...")
         started = time.monotonic()
         while not future.done():
@@ -98,13 +99,28 @@ if search and search not in maps.words:
     search = ""
 
 
+MEASURE_NAMES = {"data": "the data (log-count ratio)", "context": "the model, in context",
+                 "alone": "the model, word alone", "glove": "GloVe's good−bad direction"}
+measures = maps.measures or {"alone": {"values": maps.polarity, "label": maps.polarity_source, "unit": "polarity"}}
+measure_key = st.radio("Colour words by", list(measures), format_func=lambda m: MEASURE_NAMES.get(m, m), horizontal=True,
+                       key="emb_measure", help="The data's polarity needs no model; the model's in context is the word's "
+                       "average effect where it is used. A word alone among 500 padding ids tells a CNN almost nothing.")
+measure = measures[measure_key]
+colour_values = np.asarray(measure["values"], dtype=float)
+# Centred on 0, ends at the 98th percentile of |value|: a few extreme words do not wash out the rest.
+limit = robust_limit(colour_values)
+
+
 def scatter(coords: np.ndarray, title: str) -> go.Figure:
     fig = go.Figure(
         go.Scattergl(
             x=coords[:, 0], y=coords[:, 1], mode="markers", text=maps.words,
-            hovertemplate="<b>%{text}</b><br>polarity %{marker.color:+.2f}<extra></extra>",
-            marker={"size": 6, "color": maps.polarity, "colorscale": "RdYlGn", "cmin": -1, "cmax": 1,
-                    "colorbar": {"title": "polarity", "thickness": 10}, "line": {"width": 0}},
+            hovertemplate=f"<b>%{{text}}</b><br>{measure['unit']} %{{marker.color:+.2f}}<extra></extra>",
+            marker={"size": 6, "color": colour_values, "colorscale": "RdYlGn", "cmin": -limit, "cmax": limit, "cmid": 0,
+                    "colorbar": {"title": {"text": measure["unit"], "side": "right"}, "thickness": 10,
+                                 "tickvals": [-limit, 0, limit],
+                                 "ticktext": [f"{-limit:+.2f} negative", "0", f"{limit:+.2f} positive"]},
+                    "line": {"width": 0}},
             name="words",
         )
     )
@@ -126,7 +142,7 @@ else:
     left.info("Choose a trained model above to map its learned vectors here.")
 if maps.glove is not None:
     right.plotly_chart(scatter(maps.glove, f"GloVe 6B 50-d ({label})"), key="map_glove")
-st.caption(f"{len(maps.words):,} words. Colour: {maps.polarity_source}.")
+st.caption(f"{len(maps.words):,} words. Colour: {measure['label']}.")
 
 if search:
     left, right = st.columns(2)
@@ -138,7 +154,7 @@ if search:
 st.subheader("Download for the TensorFlow Embedding Projector")
 st.caption("Load both files at projector.tensorflow.org (Load → vectors, then metadata).")
 vectors = maps.learned_vectors if maps.learned_vectors is not None else maps.glove_vectors
-vectors_tsv, metadata_tsv = projector_files(maps.words, vectors, maps.polarity)
+vectors_tsv, metadata_tsv = projector_files(maps.words, vectors, colour_values)
 a, b = st.columns(2)
 a.download_button("vectors.tsv", vectors_tsv, "vectors.tsv", "text/tab-separated-values", key="dl_vectors")
 b.download_button("metadata.tsv", metadata_tsv, "metadata.tsv", "text/tab-separated-values", key="dl_metadata")

@@ -216,10 +216,10 @@ class Engine:
         return self._call(_task("embedding_table"), str(models_dir), name, saved_at)
 
     def embedding_maps(self, models_dir, name: str | None, saved_at: str, n_words: int, method: str, perplexity: float,
-                       iterations: int):
+                       iterations: int, data_dir: str = ""):
         """A future for the maps (slow: the page polls it and draws progress)."""
         return self.client.submit(_task("embedding_maps"), str(models_dir), name, saved_at, n_words, method, perplexity,
-                                  iterations, resources={MAPS: 1}, pure=False)
+                                  iterations, str(data_dir or ""), resources={MAPS: 1}, pure=False)
 
     def device_info(self) -> dict:
         """The training worker's device (GPU or CPU), asked once."""

@@ -38,6 +38,9 @@ class EmbeddingMaps:
     glove_vectors: np.ndarray | None = field(repr=False, default=None)
     method: str = "tsne"
     notes: list[str] = field(default_factory=list)
+    # Every polarity measure computed for these words: key -> {"values", "label", "unit"}
+    # ("data", "context", "alone", "glove"; see sentiment_core.polarity). ``polarity`` is the first.
+    measures: dict = field(default_factory=dict)
 
 
 def check_projection(n_words: int, method: str, perplexity: float, iterations: int) -> None:
@@ -138,12 +141,17 @@ def embedding_maps(
     iterations: int = 1000,
     seed: int = 0,
     progress: Callable[[str, float], None] | None = None,
+    counts=None,
+    snippets=None,
 ) -> EmbeddingMaps:
     """Maps of the ``n_words`` most frequent words in the model's space and in GloVe's.
 
     Without a model the words are GloVe's most frequent and only the GloVe map is drawn. Words
     GloVe does not know are left out of both maps (so both show the same words) and counted in
-    ``notes``. ``progress(step, fraction)`` is called before each slow step.
+    ``notes``. ``progress(step, fraction)`` is called before each slow step. ``counts`` (a
+    :class:`~sentiment_core.polarity.ClassCounts` of labelled training texts) and ``snippets``
+    (held-out :class:`~sentiment_core.polarity.Snippets`) add the data's and the model's
+    in-context polarity; without them only the model-alone (or GloVe) measure is given.
     """
     report = progress or (lambda step, fraction: None)
     if predictor is None and glove is None:
@@ -160,18 +168,37 @@ def embedding_maps(
     check_projection(len(words), method, perplexity, iterations)
 
     learned_vectors = glove_vectors = None
+    measures = {}
+    positive = 1
     if predictor is not None:
+        from .explanations.target import default_target
         from .models import embedding_weights
 
         table = embedding_weights(predictor.model)
         ids = predictor.vocabulary.encode_tokens(words)
         learned_vectors = table[ids]
-        report("Scoring each word with the model ...", 0.02)
-        polarity = model_polarity(predictor, words)
-        source = f"the model {predictor.name!r} on each word alone: P(positive) - P(negative)"
-    else:
-        polarity = glove_polarity(glove, words)
-        source = "GloVe: closeness to good/great/... minus closeness to bad/awful/..."
+        positive = max(default_target(predictor.class_names), 0)
+    if counts is not None:
+        measures["data"] = {"values": counts.log_ratio(words, positive),
+                            "label": "the data: log-count ratio of the word in IMDB's positive vs negative training reviews",
+                            "unit": "log ratio"}
+    if predictor is not None:
+        if snippets is not None:
+            report("Reading each word in context with the model ...", 0.02)
+            from .polarity import context_polarity
+
+            effects, _ = context_polarity(predictor, words, snippets, positive)
+            measures["context"] = {"values": effects, "unit": "Δ log-odds",
+                                   "label": f"the model {predictor.name!r} in context: its log-odds of positive with the "
+                                            "word minus without it, averaged over held-out snippets"}
+        report("Scoring each word with the model ...", 0.04)
+        measures["alone"] = {"values": model_polarity(predictor, words), "unit": "P(pos) − P(neg)",
+                             "label": f"the model {predictor.name!r} on each word alone: P(positive) − P(negative)"}
+    elif glove is not None:
+        measures["glove"] = {"values": glove_polarity(glove, words), "unit": "scaled cosine",
+                             "label": "GloVe: closeness to good/great/... minus closeness to bad/awful/..."}
+    first = next(iter(measures.values()))
+    polarity, source = first["values"], first["label"]
     if glove is not None:
         glove_vectors = np.stack([glove.vector(w) for w in words])
 
@@ -185,7 +212,10 @@ def embedding_maps(
         else:
             glove_map = coords
     report("Done", 1.0)
-    return EmbeddingMaps(words, np.asarray(polarity, dtype=np.float32), source, learned_map, glove_map, learned_vectors, glove_vectors, method, notes)
+    for measure in measures.values():
+        measure["values"] = np.asarray(measure["values"], dtype=np.float32)
+    return EmbeddingMaps(words, np.asarray(polarity, dtype=np.float32), source, learned_map, glove_map, learned_vectors,
+                         glove_vectors, method, notes, measures)
 
 
 def neighbours(vectors: np.ndarray, words: list[str], word: str, k: int = 8) -> list[tuple[str, float]]:

@@ -29,6 +29,7 @@ _imdb: dict = {}  # data_dir -> ImdbData (one entry)
 _glove: list = []
 _catalogues: OrderedDict = OrderedDict()  # (models_dir, name, saved_at, texts) -> filter catalogue
 MAX_CATALOGUES = 8
+_polarity: dict = {}  # data_dir -> (ClassCounts, Snippets)
 
 
 # -- models kept warm -------------------------------------------------------------------------
@@ -208,11 +209,34 @@ def embedding_table(models_dir: str, name: str, saved_at: str):
 
 
 def embedding_maps(models_dir: str, name: str | None, saved_at: str, n_words: int, method: str, perplexity: float,
-                   iterations: int):
+                   iterations: int, data_dir: str = ""):
     from .projection import embedding_maps as maps
 
     predictor = _predictor(models_dir, name, saved_at) if name else None
-    return maps(predictor, _glove_or_none(), n_words, method, perplexity, iterations)
+    counts, snippets = _polarity_sources(data_dir)
+    return maps(predictor, _glove_or_none(), n_words, method, perplexity, iterations, counts=counts,
+                snippets=snippets if predictor is not None else None)
+
+
+def _polarity_sources(data_dir: str):
+    """IMDB's training reviews counted per class, and 2,000 of its test reviews as snippets (once per worker);
+    ``(None, None)`` without IMDB: the maps then colour by the model on each word alone."""
+    from .polarity import ClassCounts, Snippets
+
+    with _lock:
+        if data_dir in _polarity:
+            return _polarity[data_dir]
+    try:
+        texts = _review_sample(data_dir, 2000)
+        with _lock:
+            imdb = _imdb[data_dir]
+    except (ValueError, KeyError):
+        return None, None
+    found = (ClassCounts(imdb.train.texts, imdb.train.labels, imdb.train.class_names), Snippets(texts))
+    with _lock:
+        _polarity.clear()
+        _polarity[data_dir] = found
+    return found
 
 
 def warm_up() -> str:
