@@ -120,14 +120,19 @@ def table(results: dict) -> str:
 
 
 def update_readme(results: dict) -> None:
+    write_readme_section(BEGIN, END, table(results))
+
+
+def write_readme_section(begin: str, end: str, body: str) -> None:
+    """Replace what stands between two markers in README.md (the benchmarks' tables)."""
     readme = ROOT / "README.md"
     text = readme.read_text()
-    if BEGIN not in text:
-        print(f"README.md has no {BEGIN} marker; table not written.")
+    if begin not in text:
+        print(f"README.md has no {begin} marker; table not written.")
         return
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    readme.write_text(f"{head}{BEGIN}\n{table(results)}\n{END}{tail}")
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    readme.write_text(f"{head}{begin}\n{body}\n{end}{tail}")
 
 
 if __name__ == "__main__":

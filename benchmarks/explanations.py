@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from behaviour import DEFAULT_VARIANTS, trained_models  # noqa: E402
+from behaviour import DEFAULT_VARIANTS, trained_models, write_readme_section  # noqa: E402
 
 from sentiment_core.config import VARIANTS  # noqa: E402
 from sentiment_core.explanations import METHODS, exact_available, explain  # noqa: E402
@@ -153,14 +153,7 @@ def table(results: dict) -> str:
 
 
 def update_readme(results: dict) -> None:
-    readme = ROOT / "README.md"
-    text = readme.read_text()
-    if BEGIN not in text:
-        print(f"README.md has no {BEGIN} marker; table not written.")
-        return
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    readme.write_text(f"{head}{BEGIN}\n{table(results)}\n{END}{tail}")
+    write_readme_section(BEGIN, END, table(results))
 
 
 if __name__ == "__main__":
