@@ -230,6 +230,7 @@ def catalogue_rows(catalogue: list, top: int = 5) -> list[dict]:
     """One row per filter, the most decisive first (largest weight towards positive or negative)."""
     ranked = sorted(catalogue, key=lambda f: -abs(f.margin_weight))
     return [{"filter": f"{f.width}-gram #{f.index}", "towards positive": round(f.margin_weight, 3),
+             **{f"weight → {c}": round(w, 3) for c, w in f.class_weights.items()},
              "strongest n-grams (2,000 test reviews)": " | ".join(g for g, _ in f.top_ngrams[:top])} for f in ranked]
 
 

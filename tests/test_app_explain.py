@@ -119,5 +119,5 @@ def test_predict_page_shows_counterfactuals_and_the_filters_that_fired(real_data
     app.toggle(key="models_filters").set_value(True).run()
     assert not app.exception and not errors(app)
     table = next(d.value for d in app.dataframe if "towards positive" in d.value.columns)
-    assert len(table) == 8  # the tiny cnn's 8 filters, most decisive first
+    assert len(table) == 8 and {"weight → negative", "weight → positive"} <= set(table.columns)  # 8 filters
     assert list(table["towards positive"].abs()) == sorted(table["towards positive"].abs(), reverse=True)

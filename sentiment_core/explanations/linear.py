@@ -15,7 +15,7 @@ from collections import defaultdict
 import numpy as np
 
 from ..text import UNK, tokenize
-from .target import margin_weights
+from .target import add_note, margin_weights
 
 
 def explain_linear(predictor, text: str, method: str, index: int, result: dict) -> dict:
@@ -30,8 +30,7 @@ def explain_linear(predictor, text: str, method: str, index: int, result: dict) 
         return result
     if method == "integrated-gradients":
         method = "exact"
-        result["note"] = (result["note"] + " " if result["note"] else "") + (
-            "A tfidf-logreg model has no word vectors to take gradients of: showing its exact shares.")
+        add_note(result, "A tfidf-logreg model has no word vectors to take gradients of: showing its exact shares.")
     if method == "occlusion":
         word_weights = result["margin"] - _occluded_margins(model, tokens, weights, bias)
     else:

@@ -9,7 +9,7 @@ from . import DEFAULT_METHOD, METHODS
 from .exact import exact_available, fasttext_shares, kim_shares
 from .forward import embedded_input
 from .gradients import DEFAULT_STEPS, integrated_gradients
-from .target import LogitReader, margin_weights, resolve_target
+from .target import LogitReader, add_note, margin_weights, resolve_target
 
 
 def explain(predictor, text: str, method: str = DEFAULT_METHOD, target=None, steps: int = DEFAULT_STEPS) -> dict:
@@ -25,34 +25,28 @@ def explain(predictor, text: str, method: str = DEFAULT_METHOD, target=None, ste
         raise ValueError(f"Unknown explanation method {method!r}; choose one of {', '.join(METHODS)}.")
     (text,) = predictor._check([text])
     config = predictor.model_config
+    probabilities = predictor.predict_proba([text])[0]
+    index = resolve_target(predictor.class_names, target, int(np.argmax(probabilities)))
+    result = {"method": method, "target": predictor.class_names[index], "note": "", "spans": [], "base": None}
+    if isinstance(target, str) and target != result["target"]:
+        add_note(result, f"This model has no class {target!r}: showing {result['target']!r}.")
     if config.is_linear:
         from .linear import explain_linear
 
-        probabilities = predictor.predict_proba([text])[0]
-        index = resolve_target(predictor.class_names, target, int(np.argmax(probabilities)))
-        result = {"method": method, "target": predictor.class_names[index], "note": "", "spans": [], "base": None}
-        if isinstance(target, str) and target != result["target"]:
-            result["note"] = f"This model has no class {target!r}: showing {result['target']!r}."
         return explain_linear(predictor, text, method, index, result)
     tokens = list(keep_window(tokenize(text), config.seq_len, config.keep))
     ids = predictor.vocabulary.encode_tokens(tokens)
     word_ids = predictor.encode([text])
     reader = _reader(predictor)
-    probabilities = predictor.predict_proba([text])[0]
-    index = resolve_target(predictor.class_names, target, int(np.argmax(probabilities)))
     weights, bias = margin_weights(reader.kernel, reader.bias, index)
-    result = {"method": method, "target": predictor.class_names[index], "note": "", "spans": [],
-              "margin": float(reader.features(word_ids)[0] @ weights + bias), "base": None}
-    if isinstance(target, str) and target != result["target"]:
-        result["note"] = f"This model has no class {target!r}: showing {result['target']!r}."
+    result["margin"] = float(reader.features(word_ids)[0] @ weights + bias)
     if not tokens:
         result["words"] = []
         return result
     used = method
     if method == "exact" and not exact_available(config):
         used = "integrated-gradients"
-        result["note"] = (result["note"] + " " if result["note"] else "") + (
-            f"A {config.variant} model has no exact decomposition: showing integrated gradients.")
+        add_note(result, f"A {config.variant} model has no exact decomposition: showing integrated gradients.")
     if used == "occlusion":
         word_weights = _occlusion(reader, word_ids, len(tokens), index)
     elif used == "integrated-gradients":

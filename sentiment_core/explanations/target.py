@@ -81,3 +81,8 @@ class LogitReader:
     def margins(self, ids: np.ndarray, target: int) -> np.ndarray:
         weights, bias = margin_weights(self.kernel, self.bias, target)
         return self.features(ids) @ weights + bias
+
+
+def add_note(result: dict, note: str) -> None:
+    """Append a sentence to an explanation's note (what it shows instead, which class)."""
+    result["note"] = f"{result['note']} {note}".strip()
