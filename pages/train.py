@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import streamlit as st
 
-from pages import ui
+from pages import map_figures, ui
 from sentiment_core import paths
 from sentiment_core.config import VARIANT_DESCRIPTIONS, VARIANTS, default_configs, seed_preset
 from sentiment_core.data import MAX_TABLE_BYTES, imdb_status, load_table, table_columns, train_val_test_split
 from sentiment_core.estimates import estimate
+from sentiment_core.film import job_film_path
 from sentiment_core.jobdata import save_splits
 from sentiment_core.jobqueue import DataSpec
 from sentiment_core.manage import free_model_name, name_base, rename_model
+from sentiment_core.polarity import robust_limit
 from sentiment_core.store import validate_name
 from sentiment_core.text import KEEP_CHOICES
 
@@ -214,8 +217,23 @@ def _job_card(job, mine: bool) -> None:
             # Built once per report and shared by every page watching the job.
             left.plotly_chart(curves(job, "loss"), key=f"curve_loss-{job.id}")
             right.plotly_chart(curves(job, "accuracy"), key=f"curve_acc-{job.id}")
+        _film(job)
         if mine and not job.active:
             _results(job)
+
+
+def _film(job) -> None:
+    """The embeddings moving while the job trains (the latest snapshot; the slider goes back)."""
+    view = ui.film_view(job_film_path(ui.models_dir(), job.id))
+    if view is None or len(view.coords) < 2 and not job.running:
+        return
+    with st.expander("Watch its word vectors move", expanded=job.running):
+        limit = robust_limit(np.asarray(view.polarity, dtype=float))
+        st.plotly_chart(map_figures.film_figure(view, limit, job.name, height=460, start_at_end=True),
+                        key=f"film-{job.id}")
+        st.caption(f"{len(view.words)} words: green ones are more frequent in positive training texts, red ones in "
+                   "negative. Each snapshot is that moment's PCA, turned to match the one before; watch the two "
+                   "colours pull apart.")
 
 
 def _results(job) -> None:

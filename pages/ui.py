@@ -280,6 +280,25 @@ def _embedding_table(root: str, name: str, saved_at: str):
     return engine().embedding_table(root, name, saved_at)
 
 
+def film_view(path):
+    """A training film ready to draw (read once per change of its file, shared by every session); None without one."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return _film_view(str(path), info.st_mtime_ns, info.st_size)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _film_view(path: str, mtime_ns: int, size: int):
+    from sentiment_core.film import FilmError, read_film_view
+
+    try:
+        return read_film_view(path)
+    except FilmError:
+        return None  # a damaged film is not drawn; the model itself is fine
+
+
 def glove():
     """glove.6B.50d, memory-mapped once per server (NumPy only, no Keras); None (with a warning shown) if missing."""
     from sentiment_core.glove import glove_available

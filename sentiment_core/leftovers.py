@@ -85,3 +85,16 @@ def sweep(root: str | os.PathLike, prefixes: tuple[str, ...], grace_s: float = G
             continue
         removed.append(Path(entry.path))
     return removed
+
+
+def keep_newest(folder: str | os.PathLike, pattern: str, keep: int) -> None:
+    """Remove all but the ``keep`` newest files matching ``pattern`` in ``folder`` (bounded caches)."""
+    try:
+        files = sorted(Path(folder).glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)
+    except OSError:
+        return
+    for old in files[keep:]:
+        try:
+            old.unlink()
+        except OSError:
+            pass  # gone already, or another server pruned it

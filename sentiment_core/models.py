@@ -223,15 +223,19 @@ BUILDERS = {
 }
 
 
-def embedding_weights(model: keras.Model) -> np.ndarray:
-    """The learned word vectors (the trainable copy for multichannel; words only for fasttext)."""
+def embedding_layer(model: keras.Model) -> keras.layers.Embedding:
+    """The layer holding the learned word vectors (the trainable copy for multichannel)."""
     for name in ("embedding", "glove_embedding", "glove_tuned_channel"):
         try:
-            layer = model.get_layer(name)
+            return model.get_layer(name)
         except ValueError:
             continue
-        return np.asarray(layer.get_weights()[0])
     raise ValueError(f"Model {model.name!r} has no embedding layer.")
+
+
+def embedding_weights(model: keras.Model) -> np.ndarray:
+    """The learned word vectors (the trainable copy for multichannel; words and n-gram buckets for fasttext)."""
+    return np.asarray(embedding_layer(model).get_weights()[0])
 
 
 def _largest_prime_at_most(n: int) -> int:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import leftovers, paths
+from .film import FILM_FILE
 from .config import ModelConfig
 from .model_files import (
     FIX,
@@ -157,6 +158,8 @@ class ModelStore:
             with leftovers.in_progress(staging):
                 _save_weights(trained, staging / WEIGHTS)
                 _write_json(staging / VOCABULARY, {"words": trained.vocabulary.words_, "counts": trained.vocabulary.counts_})
+                if getattr(trained, "film", None) is not None and trained.film.frames:
+                    trained.film.save(staging / FILM_FILE)
                 manifest = {
                     "format": FORMAT_VERSION,
                     "name": name,

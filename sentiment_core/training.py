@@ -46,6 +46,7 @@ class TrainedModel:
     metrics: dict
     data: dict
     device: dict
+    film: object = None  # a sentiment_core.film.Film: the embeddings' snapshots while training, or None
 
 
 class TrainingCallback(keras.callbacks.Callback):
@@ -126,6 +127,50 @@ class TrainingCallback(keras.callbacks.Callback):
         )
 
 
+class FilmCallback(keras.callbacks.Callback):
+    """Copies the chosen words' embedding rows into a :class:`~sentiment_core.film.FilmRecorder`."""
+
+    def __init__(self, recorder, layer, ids: np.ndarray):
+        super().__init__()
+        self.recorder, self.layer, self.ids = recorder, layer, np.asarray(ids, dtype="int32")
+
+    def rows(self) -> np.ndarray:
+        return keras.ops.convert_to_numpy(keras.ops.take(self.layer.embeddings, self.ids, axis=0))
+
+    def on_train_begin(self, logs=None):
+        self.recorder.start(self.rows())
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch + 1
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.recorder.wants(batch + 1):
+            self.recorder.batch(self.rows(), self.epoch, batch + 1)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.recorder.epoch_end(self.rows(), epoch + 1)
+
+
+def film_callback(model, vocabulary: Vocabulary, x_train: np.ndarray, labels: np.ndarray, class_names, settings,
+                  batches: int, on_frame=None) -> FilmCallback | None:
+    """A callback that films the embeddings of ``settings.words`` words, or None for a model without a trainable one."""
+    from .explanations.target import default_target
+    from .film import Film, FilmRecorder, pick_words
+    from .models import embedding_layer
+    from .projection import is_wordlike
+
+    try:
+        layer = embedding_layer(model)
+    except ValueError:
+        return None
+    if not layer.trainable:
+        return None  # frozen vectors (glove-static) do not move: nothing to watch
+    positive = default_target(class_names)
+    positive = positive if positive >= 0 else len(class_names) - 1
+    ids, polarity = pick_words(vocabulary.words_, x_train, labels, positive, settings, is_wordlike)
+    film = Film([vocabulary.words_[i] for i in ids], polarity)
+    return FilmCallback(FilmRecorder(film, settings.per_epoch, batches, on_frame), layer, ids)
+
 
 def train(
     train_data: Dataset,
@@ -137,11 +182,15 @@ def train(
     glove=None,
     progress: Callable[[ProgressEvent], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    film=None,
+    on_frame: Callable | None = None,
 ) -> TrainedModel:
     """Train on ``train_data``, pick the best epoch on ``val_data``, report on ``test_data``.
 
     The test set is only used after training, for the final report (no peeking). ``glove``
     is needed by the GloVe variants; when it is None the packaged glove.6B.50d is loaded.
+    ``film`` (a :class:`~sentiment_core.film.FilmSettings`) records snapshots of the embeddings
+    while training, handed to ``on_frame(film, epoch_ended)`` as they come and kept in the result.
     """
     from . import runtime
     from .models import build_model
@@ -181,13 +230,19 @@ def train(
         progress, should_stop, train_config.epochs, batches, train_config.batch_size, train_config.early_stopping_patience,
         len(x_train),
     )
+    callbacks = [callback]
+    filming = None
+    if film is not None:
+        filming = film_callback(model, vocabulary, x_train, train_data.labels, train_data.class_names, film, batches,
+                                on_frame)
+        callbacks += [filming] if filming is not None else []
     model.fit(
         x_train,
         train_data.labels,
         batch_size=train_config.batch_size,
         epochs=train_config.epochs,
         validation_data=(x_val, val_data.labels),
-        callbacks=[callback],
+        callbacks=callbacks,
         shuffle=True,
         verbose=0,
     )
@@ -222,7 +277,8 @@ def train(
         "test": test_data.describe() if test_data is not None else None,
     }
     history = {**callback.history, "batches": callback.batch_history}
-    return TrainedModel(model, vocabulary, model_config, train_config, tuple(train_data.class_names), history, metrics, data, runtime.device_info())
+    return TrainedModel(model, vocabulary, model_config, train_config, tuple(train_data.class_names), history, metrics, data, runtime.device_info(),
+                        filming.recorder.film if filming is not None else None)
 
 
 def evaluate(model, vocabulary: Vocabulary, model_config: ModelConfig, data: Dataset, batch_size: int = 256) -> dict:

@@ -210,12 +210,45 @@ def embedding_table(models_dir: str, name: str, saved_at: str):
 
 def embedding_maps(models_dir: str, name: str | None, saved_at: str, n_words: int, method: str, perplexity: float,
                    iterations: int, data_dir: str = ""):
+    """The maps, from disk when any server drew them before; else drawn here (with a progress file) and kept."""
+    from .map_files import MapRequest, clear_progress, load_maps, maps_path, save_maps, write_progress
     from .projection import embedding_maps as maps
 
+    request = MapRequest(n_words, method, perplexity, iterations)
+    path = maps_path(models_dir, name, request, data_dir)
+    found = load_maps(path)
+    if found is not None:
+        return found
     predictor = _predictor(models_dir, name, saved_at) if name else None
+    write_progress(path, "Reading IMDB's word counts (once per worker) ...", 0.0)
     counts, snippets = _polarity_sources(data_dir)
-    return maps(predictor, _glove_or_none(), n_words, method, perplexity, iterations, counts=counts,
-                snippets=snippets if predictor is not None else None)
+    try:
+        drawn = maps(predictor, _glove_or_none(), n_words, method, perplexity, iterations, counts=counts,
+                     snippets=snippets if predictor is not None else None,
+                     progress=lambda step, fraction: write_progress(path, step, fraction))
+        try:
+            save_maps(drawn, path)
+        except OSError as error:  # a read-only folder: the maps are still shown, only not kept
+            log.warning("Could not keep the maps in %s: %s", path, error)
+    finally:
+        clear_progress(path)
+    return drawn
+
+
+def draw_default_maps(models_dir: str, name: str, saved_at: str, data_dir: str) -> None:
+    """Draw a freshly saved model's default maps, so its Embeddings page opens at once."""
+    from .map_files import DEFAULT_REQUEST as request
+
+    if not _store_info_has_embedding(models_dir, name):
+        return
+    embedding_maps(models_dir, name, saved_at, request.n_words, request.method, request.perplexity,
+                   request.iterations, data_dir)
+
+
+def _store_info_has_embedding(models_dir: str, name: str) -> bool:
+    from .store import ModelStore
+
+    return not ModelStore(models_dir).info(name).config.is_linear
 
 
 def _polarity_sources(data_dir: str):
@@ -291,6 +324,7 @@ def run_training(models_dir: str, job_id: str) -> str:
 
 
 def _train(queue: JobQueue, job, reporter: "_Reporter") -> str:
+    from .film import FilmSettings
     from .jobdata import load_splits, remove
     from .store import ModelStore
     from .training import train
@@ -308,7 +342,7 @@ def _train(queue: JobQueue, job, reporter: "_Reporter") -> str:
     model_config, train_config = job.model_config, job.train_config
     trained = train(train_set, val_set, test_set, model_config, train_config,
                     glove=_glove_or_none() if model_config.uses_glove else None,
-                    progress=reporter, should_stop=reporter.should_stop)
+                    progress=reporter, should_stop=reporter.should_stop, film=FilmSettings(), on_frame=reporter.film)
     if spec.kind == "file":
         remove(spec.path)
     if not trained.metrics.get("best_epoch"):
@@ -319,6 +353,7 @@ def _train(queue: JobQueue, job, reporter: "_Reporter") -> str:
     name = store.free_name(job.name)
     about = {"owner": job.owner, "nickname": job.nickname, "job_id": job.id, "data_label": job.data_label}
     store.save(name, trained, about=about)
+    _draw_maps_after_save(queue, job, store, name)
     stopped = trained.metrics.get("cancelled")
     renamed = f" (the name {job.name!r} was taken meanwhile)" if name != job.name else ""
     how = "Stopped; kept" if stopped else "Done; best"
@@ -326,6 +361,17 @@ def _train(queue: JobQueue, job, reporter: "_Reporter") -> str:
     queue.finish(job.id, state, f"{how} epoch {trained.metrics['best_epoch']}, saved as {name!r}{renamed}.",
                  _light(trained.metrics), saved_as=name)
     return state
+
+
+def _draw_maps_after_save(queue: JobQueue, job, store, name: str) -> None:
+    """The default maps, drawn while the job still says "saving"; a failure here loses no model."""
+    from . import paths
+
+    queue.report(job.id, message="Drawing its embedding maps (the Embeddings page then opens at once) ...")
+    try:
+        draw_default_maps(queue.models_dir, name, store.info(name).saved_at, str(paths.data_dir()))
+    except Exception:  # noqa: BLE001 - the page draws them on demand instead
+        log.warning("Could not draw the maps of %s:\n%s", name, traceback.format_exc())
 
 
 def _light(metrics: dict) -> dict:
@@ -363,7 +409,23 @@ class _Reporter:
         self.points: list[dict] = []
         self.epochs: dict[str, list] = {"epoch": [], "loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
         self.last_write = 0.0
+        self.last_film = 0.0
         self.stop = False
+
+    def film(self, film, epoch_ended: bool) -> None:
+        """Write the film where the Train page reads it: every epoch's end, else at most every 2 s."""
+        from .film import job_film_path, prune_job_films
+
+        now = time.monotonic()
+        if not epoch_ended and len(film.frames) > 1 and now - self.last_film < 4 * REPORT_EVERY_S:
+            return
+        self.last_film = now
+        try:
+            film.save(job_film_path(self.queue.models_dir, self.job.id))
+            if len(film.frames) == 1:
+                prune_job_films(self.queue.models_dir)
+        except OSError as error:  # a full disk must not end the training; the film is a view
+            log.warning("Could not write the film of job %s: %s", self.job.id, error)
 
     def message(self, text: str) -> None:
         self.stop = self.queue.report(self.job.id, message=text) or self.stop

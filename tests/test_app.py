@@ -233,6 +233,37 @@ def test_embeddings_page_draws_both_maps_and_checks_perplexity(monkeypatch, tmp_
     assert any("too large" in e for e in errors(app))
 
 
+def test_embeddings_page_sentiment_axis_word_list_and_training_film(monkeypatch, tmp_path):
+    from sentiment_core.config import ModelConfig, TrainConfig
+    from sentiment_core.film import FilmSettings
+    from sentiment_core.store import ModelStore
+    from sentiment_core.training import train
+
+    monkeypatch.setenv("SENTIMENT_DATA_DIR", str(tmp_path))
+    config = ModelConfig(variant="fasttext", vocab_size=60, seq_len=24, embedding_dim=8, bigram_buckets=50, dropout=0.0)
+    trained = train(make_dataset(200, seed=1), make_dataset(60, seed=2), None, config, TrainConfig(epochs=2, batch_size=16),
+                    film=FilmSettings(words=20, min_count=3))
+    ModelStore().save("filmed", trained)
+    app = open_app().switch_page("pages/embeddings.py").run()
+    app.selectbox(key="emb_model").set_value("filmed")
+    app.select_slider(key="emb_n").set_value(100)
+    app.radio(key="emb_method").set_value("axis").run()
+    assert not app.exception and not errors(app)
+    assert any("Sentiment axis" in i.value and "learned: R²" in i.value for i in app.info)
+    specs = [c.proto.spec for c in app.get("plotly_chart")]
+    assert any("Learned by filmed (sentiment axis) · R²" in s for s in specs)
+    # The film: one frame per snapshot (start, 3 inside each epoch, each epoch's end), a slider and ▶ Play.
+    film = next(s for s in specs if "Snapshot: " in s)
+    assert film.count('"name":"') >= 1 + 2 * 4 and "Play" in film and "epoch 2 end" in film
+    app.text_input(key="emb_only").set_value("great, awful nowhere").run()
+    assert any("nowhere" in w.value and "Not among" in w.value for w in app.warning)
+    assert any("2 shown" in c.value for c in app.caption)
+    app.text_input(key="emb_search").set_value("great").run()
+    # The searched word and its neighbours are printed above the points (annotations), its ring drawn last.
+    learned = next(s for s in app.get("plotly_chart") if "Learned by filmed" in s.proto.spec).proto.spec
+    assert "\\u003cb\\u003egreat\\u003c\\u002fb\\u003e" in learned and '"name":"search"' in learned
+
+
 def test_lesson_page_shows_every_step(monkeypatch, tmp_path):
     monkeypatch.setenv("SENTIMENT_DATA_DIR", str(tmp_path))
     app = open_app().switch_page("pages/lesson.py").run()

@@ -139,6 +139,8 @@ def test_train_predict_and_every_page_in_chromium(server, tmp_path):
         expect(page.get_by_text("Test accuracy")).to_be_visible(timeout=30_000)
         # When the job ends the whole page reruns and the Train button is free again.
         expect(page.get_by_role("button", name="Train", exact=True)).to_be_enabled(timeout=30_000)
+        # The job's film: its word vectors while it trained, here from the last snapshot back.
+        expect(page.get_by_text("Watch its word vectors move")).to_be_visible(timeout=30_000)
         shot(page, "train")
 
         page.goto(f"{server}/predict")
@@ -227,10 +229,22 @@ def test_train_predict_and_every_page_in_chromium(server, tmp_path):
         if case is not page:
             case.close()
 
-        page.goto(f"{server}/embeddings")
+        page.goto(f"{server}/embeddings?emb_search=great")
         expect(page.get_by_text("Learned by quick-fasttext")).to_be_visible(timeout=180_000)
         expect(page.get_by_text("GloVe 6B 50-d")).to_be_visible(timeout=60_000)
+        # The training film plays: ▶ Play moves the slider on from the first snapshot.
+        snapshot = page.locator("text.slider-label").first
+        snapshot.scroll_into_view_if_needed()
+        expect(snapshot).to_have_text("Snapshot: start", timeout=60_000)
+        page.locator(".updatemenu-button", has_text="Play").first.click()
+        expect(snapshot).not_to_have_text("Snapshot: start", timeout=30_000)
+        expect(snapshot).to_have_text(re.compile(r"Snapshot: epoch \d"), timeout=30_000)
         shot(page, "embeddings")
+        # The sentiment axis: the space's fit to the data's polarity, learned beside GloVe.
+        page.get_by_test_id("stMain").get_by_text("sentiment axis", exact=True).click()
+        expect(page.get_by_text(re.compile(r"Learned by quick-fasttext \(sentiment axis\) · R² 0\.\d\d"))).to_be_visible(
+            timeout=180_000)
+        shot(page, "embeddings-axis")
 
         page.goto(f"{server}/lesson")
         expect(page.get_by_text("The embedding lookup")).to_be_visible(timeout=60_000)
@@ -244,7 +258,8 @@ def test_train_predict_and_every_page_in_chromium(server, tmp_path):
     # Every page ran and every model answered, yet the web server never loaded TensorFlow.
     assert "tensorflow" not in loaded_libraries(server_pid).lower()
 
-    for name in ("home", "train", "predict", "predict-explained", "batch", "test", "embeddings", "lesson", "models"):
+    for name in ("home", "train", "predict", "predict-explained", "batch", "test", "embeddings", "embeddings-axis", "lesson",
+                 "models"):
         assert (shots / f"{name}.png").stat().st_size > 10_000
     target = os.environ.get("SCREENSHOTS_DIR")
     if target:

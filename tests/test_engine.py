@@ -39,6 +39,12 @@ def test_a_job_trains_on_the_worker_saves_with_its_owner_and_reports(engine, tmp
     store = ModelStore(tmp_path)
     assert store.info("bg").about == {"owner": "anna0001", "nickname": "anna", "job_id": job.id, "data_label": "synthetic"}
     assert not os.path.exists(done.data.path)  # the upload's copy is removed once trained
+    # Saved with its film: the start, then 3 snapshots inside each epoch and one at its end.
+    from sentiment_core.film import FILM_FILE, job_film_path, load_film
+
+    film = load_film(store.path("bg") / FILM_FILE)
+    assert film.labels[0] == "start" and film.labels[-1] == "epoch 3 end" and len(film.frames) == 1 + 3 * 4
+    assert load_film(job_film_path(tmp_path, job.id)).labels == film.labels  # what the Train page drew live
 
     queue = engine.queue(tmp_path)
     with pytest.raises(NotAllowed, match="Only anna, who made it, or the teacher can rename 'bg'"):

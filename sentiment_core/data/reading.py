@@ -161,3 +161,25 @@ def decode_text(raw: bytes, name: str) -> tuple[str, list[str]]:
     decoder = LineDecoder(raw, name)
     text = "".join(decoder)
     return text, decoder.notes()
+
+
+def load_npz_bounded(path: str | os.PathLike, limit: int) -> dict:
+    """The arrays of an ``.npz`` this app wrote: a regular file (no link) whose members unpack to at most
+    ``limit`` bytes in all, without pickles. Raises ValueError (or OSError) for anything else."""
+    import zipfile
+
+    import numpy as np
+
+    path = Path(path)
+    info = os.lstat(path)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+        raise ValueError(f"{path.name} is a link, not a regular file, or over {human_size(limit)}.")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if len(members) > 64 or sum(m.file_size for m in members) > limit:
+                raise ValueError(f"{path.name} unpacks to more than {human_size(limit)}.")
+        with np.load(path, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+    except zipfile.BadZipFile as err:
+        raise ValueError(f"{path.name} is not an archive of arrays ({err}).") from None

@@ -1,0 +1,89 @@
+"""The README's three frames of a training film: a model trained here with its film, drawn by Chromium.
+
+Trains a fastText model (the tuned defaults) on IMDB reviews while filming 300 words, then draws
+the film's first frame, the one nearest a third of the first epoch, and the last one side by side
+(the same aligned frames and colours the app plays) and screenshots them.
+
+    SENTIMENT_DATA_DIR=../shared/data python scripts/film_frames.py        # -> assets/screenshots/film-frames.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--variant", default="fasttext")
+    parser.add_argument("--reviews", type=int, default=5000)
+    parser.add_argument("--out", default=str(ROOT / "assets" / "screenshots" / "film-frames.png"))
+    args = parser.parse_args()
+
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    from sentiment_core.config import default_configs
+    from sentiment_core.data import imdb_splits, load_imdb
+    from sentiment_core.film import FilmSettings, film_view
+    from sentiment_core.polarity import robust_limit
+    from sentiment_core.training import train
+
+    train_set, val_set, _ = imdb_splits(load_imdb(download=False), args.reviews, 500, seed=42)
+    model_config, train_config = default_configs(args.variant)
+    trained = train(train_set, val_set, None, model_config, train_config, film=FilmSettings())
+    view = film_view(trained.film)
+    third = int(np.argmin([abs(p - 1 / 3) for p in view.positions]))
+    chosen = [0, third, len(view.labels) - 1]
+    print(f"{args.variant} on {args.reviews:,} reviews: val accuracy {trained.metrics['val_accuracy']:.3f}; frames "
+          + ", ".join(f"{view.labels[k]} (apart {view.separations[k]:.2f})" for k in chosen))
+
+    limit = robust_limit(np.asarray(view.polarity, dtype=float))
+    fig = make_subplots(rows=1, cols=3, subplot_titles=[f"{view.labels[k]}: sides {view.separations[k]:.2f} apart, first axis {view.first_axis[k]:.1%}"
+                                                    for k in chosen],
+                        horizontal_spacing=0.02)
+    bound = float(np.abs(view.coords[chosen]).max()) * 1.08
+    for column, k in enumerate(chosen, start=1):
+        c = view.coords[k]
+        printed = set(view.labelled[k])
+        text = [w if i in printed else "" for i, w in enumerate(view.words)]
+        fig.add_trace(go.Scatter(x=c[:, 0], y=c[:, 1], mode="markers+text", text=text, textposition="top center",
+                                 textfont={"size": 12},
+                                 marker={"size": 7, "color": view.polarity, "colorscale": "RdYlGn", "cmin": -limit,
+                                         "cmax": limit, "showscale": column == 3,
+                                         "colorbar": {"title": {"text": "data log ratio", "side": "right"}, "thickness": 10}}),
+                      row=1, col=column)
+        fig.update_xaxes(visible=False, range=[-bound, bound], row=1, col=column)
+        fig.update_yaxes(visible=False, range=[-bound, bound], row=1, col=column)
+    fig.update_layout(width=1500, height=520, showlegend=False, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                      paper_bgcolor="white", plot_bgcolor="#fafafa")
+
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as folder:
+        html = Path(folder) / "film.html"
+        html.write_text(fig.to_html(include_plotlyjs=True, full_html=True, config={"displayModeBar": False}))
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+            page = browser.new_page(viewport={"width": 1520, "height": 540})
+            page.goto(html.as_uri())
+            page.wait_for_selector(".scatterlayer")
+            page.wait_for_timeout(500)
+            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=args.out, full_page=True)
+            browser.close()
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

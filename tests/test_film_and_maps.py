@@ -1,0 +1,212 @@
+"""Films of embeddings while training, maps kept on disk, readable labels and the sentiment axis."""
+
+import os
+
+import numpy as np
+import pytest
+
+from sentiment_core.film import (
+    Film,
+    FilmError,
+    FilmRecorder,
+    FilmSettings,
+    aligned_frames,
+    film_view,
+    load_film,
+    pick_words,
+    prune_job_films,
+    separation,
+)
+from sentiment_core.map_files import MapRequest, load_maps, maps_path, read_progress, save_maps, write_progress
+from sentiment_core.map_labels import CHAR_PX, LINE_PX, importance_order, place_labels
+from sentiment_core.projection import EmbeddingMaps, check_projection, sentiment_axis
+from tests.conftest import BAD, GOOD, make_dataset
+
+
+@pytest.mark.parametrize("changes, message", [({"words": 5}, "20 to 2,000 words"), ({"per_epoch": 0}, "1 to 20 snapshots"),
+                                              ({"min_count": 0}, "positive whole number"), ({"pool": 100}, "at least the 300")])
+def test_film_settings_refuse_what_cannot_work(changes, message):
+    with pytest.raises(ValueError, match=message):
+        FilmSettings(**changes)
+
+
+def test_pick_words_takes_the_frequent_half_then_the_most_polar_of_each_side():
+    words = ["<pad>", "<unk>", "the", "a", "great", "awful", "fine", "9"]
+    # Rows of ids: positives use "great" often, negatives "awful"; "the" and "a" in both; "9" is not a word.
+    positive_rows = np.array([[2, 3, 4, 4, 7, 0], [2, 2, 3, 4, 6, 0]] * 10)
+    negative_rows = np.array([[2, 3, 5, 5, 7, 1], [2, 2, 3, 5, 0, 0]] * 10)
+    rows = np.concatenate([positive_rows, negative_rows])
+    labels = np.array([1] * 20 + [0] * 20)
+    ids, polarity = pick_words(words, rows, labels, 1, FilmSettings(words=20, min_count=5), str.isalpha)
+    chosen = [words[i] for i in ids]
+    assert chosen[:3] == ["the", "a", "great"]  # 10 frequent (of 5 words), then the most positive, ...
+    assert "9" not in chosen and "<pad>" not in chosen and "<unk>" not in chosen
+    by_word = dict(zip(chosen, polarity))
+    assert by_word["great"] > 1 and by_word["awful"] < -1 and abs(by_word["the"]) < 0.2
+    assert len(set(chosen)) == len(chosen)
+
+
+def test_aligned_frames_undo_a_rotation_and_scale_and_keep_unit_spread():
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(50, 6)) * [5, 3, 1, 0.5, 0.2, 0.1]
+    rotation, _ = np.linalg.qr(rng.normal(size=(6, 6)))
+    frames, shares = aligned_frames([base, 3.0 * base @ rotation, -base])
+    assert frames.shape == (3, 50, 2) and np.allclose(frames[0].std(axis=0), 1.0, atol=1e-5)
+    assert shares[0] == pytest.approx(shares[1]) and 0.5 < shares[0] < 0.9  # 25 of 35.3 units of variance
+    # The same cloud turned, scaled or mirrored in the full space is drawn in the same place.
+    assert np.allclose(frames[1], frames[0], atol=1e-4) and np.allclose(frames[2], frames[0], atol=1e-4)
+
+
+def test_separation_measures_how_far_the_sides_sit_apart():
+    polarity = np.array([-2.0, -1.5, -1.0, 0.0, 0.1, 0.0, 1.0, 1.5, 2.0])
+    apart = np.column_stack([np.sign(polarity) * 2, np.zeros(9)])
+    mixed = np.column_stack([np.tile([1.0, -1.0, 0.0], 3), np.zeros(9)])
+    assert separation(apart, polarity) == pytest.approx(4.0) and separation(mixed, polarity) < 0.7
+
+
+def test_a_film_survives_its_file_and_a_damaged_one_is_a_clear_error(tmp_path):
+    film = Film(["good", "bad", "plot"], np.array([1.0, -1.0, 0.0], dtype=np.float32))
+    recorder = FilmRecorder(film, per_epoch=4, batches=10)
+    assert sorted(recorder.marks) == [2, 5, 8] and recorder.wants(5) and not recorder.wants(10)
+    recorder.start(np.zeros((3, 4)))
+    recorder.batch(np.ones((3, 4)), 1, 5)
+    recorder.epoch_end(np.full((3, 4), 2.0), 1)
+    film.save(tmp_path / "film.npz")
+    back = load_film(tmp_path / "film.npz")
+    assert back.words == film.words and back.labels == ["start", "epoch 1 · 50 %", "epoch 1 end"]
+    assert back.positions == [0.0, 0.5, 1.0] and np.array_equal(back.frames[2], film.frames[2])
+    assert load_film(tmp_path / "none.npz") is None
+    (tmp_path / "bad.npz").write_bytes(b"PK\x03\x04 not a zip")
+    with pytest.raises(FilmError, match="bad.npz cannot be read as a film"):
+        load_film(tmp_path / "bad.npz")
+    os.symlink(tmp_path / "film.npz", tmp_path / "link.npz")
+    with pytest.raises(FilmError, match="not a film this app wrote"):
+        load_film(tmp_path / "link.npz")
+    np.savez(tmp_path / "odd.npz", words=np.array(["a"]), polarity=np.zeros(2), frames=np.zeros((1, 1, 2)),
+             labels=np.array(["x"]), positions=np.zeros(1))
+    with pytest.raises(FilmError, match="matching words"):
+        load_film(tmp_path / "odd.npz")
+
+
+def test_a_long_film_is_thinned_but_keeps_its_start_and_order():
+    film = Film(["a", "b"], np.zeros(2, dtype=np.float32))
+    for k in range(1000):
+        film.add(np.full((2, 2), k), f"f{k}", k)
+    assert len(film.frames) <= 200 and film.labels[0] == "f0" and film.labels[-1] == "f999"
+    assert film.positions == sorted(film.positions)
+
+
+def test_old_job_films_are_pruned(tmp_path):
+    from sentiment_core.film import job_film_path
+
+    for k in range(5):
+        path = job_film_path(tmp_path, f"job{k}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+        os.utime(path, (k, k))
+    prune_job_films(tmp_path, keep=2)
+    assert sorted(p.name for p in job_film_path(tmp_path, "x").parent.iterdir()) == ["job3.npz", "job4.npz"]
+    assert job_film_path(tmp_path, "../../etc/passwd").parent == job_film_path(tmp_path, "x").parent
+
+
+def test_training_films_a_trainable_embedding_and_saves_it_with_the_model(tmp_path):
+    from sentiment_core.config import ModelConfig, TrainConfig
+    from sentiment_core.film import FILM_FILE
+    from sentiment_core.store import ModelStore
+    from sentiment_core.training import train
+
+    frames_seen = []
+    config = ModelConfig(variant="fasttext", vocab_size=60, seq_len=24, embedding_dim=8, bigram_buckets=50, dropout=0.0)
+    trained = train(make_dataset(200, seed=1), make_dataset(60, seed=2), None, config,
+                    TrainConfig(epochs=3, batch_size=16, learning_rate=0.02, early_stopping_patience=0),
+                    film=FilmSettings(words=20, min_count=3), on_frame=lambda film, ended: frames_seen.append(ended))
+    film = trained.film
+    assert len(film.frames) == 1 + 3 * 4 and frames_seen.count(True) == 3 and len(frames_seen) == 13
+    assert "the" in film.words and len(set(GOOD) & set(film.words)) >= 4 and len(set(BAD) & set(film.words)) >= 4
+    view = film_view(film)
+    assert view.separations[-1] > 2 * view.separations[0], view.separations
+    # The film's last frame is the embedding as trained (no averaging here, so the saved weights).
+    from sentiment_core.models import embedding_weights
+
+    ids = trained.vocabulary.encode_tokens(film.words)
+    assert np.allclose(film.frames[-1], embedding_weights(trained.model)[ids], atol=1e-6)
+    store = ModelStore(tmp_path)
+    store.save("filmed", trained)
+    assert load_film(store.path("filmed") / FILM_FILE).labels == film.labels
+    assert store.load("filmed").vocabulary.words_ == trained.vocabulary.words_  # the extra file harms nothing
+
+    static = train(make_dataset(100, seed=1), make_dataset(40, seed=2), None,
+                   ModelConfig(variant="glove-static", vocab_size=60, seq_len=24), TrainConfig(epochs=1, batch_size=16),
+                   glove=_tiny_glove(), film=FilmSettings(words=20, min_count=3))
+    assert static.film is None  # frozen vectors never move: no film
+
+
+def _tiny_glove():
+    from sentiment_core.glove import Glove
+
+    words = ["the", "great", "awful", "movie"]
+    return Glove(words, np.random.default_rng(0).normal(size=(4, 50)).astype(np.float32))
+
+
+def test_the_sentiment_axis_finds_a_polarity_direction_only_where_there_is_one():
+    rng = np.random.default_rng(0)
+    polarity = rng.normal(size=300)
+    direction = rng.normal(size=16)
+    with_direction = np.outer(polarity, direction) + rng.normal(size=(300, 16)) * 0.5
+    coords, r2 = sentiment_axis(with_direction, polarity)
+    assert r2 > 0.9 and np.corrcoef(coords[:, 0], polarity)[0, 1] > 0.95
+    # y is orthogonal to the fitted direction: it does not carry the polarity again.
+    assert abs(np.corrcoef(coords[:, 1], polarity)[0, 1]) < 0.2
+    _, r2_none = sentiment_axis(rng.normal(size=(300, 16)), polarity)
+    assert r2_none < 0.1
+    check_projection(300, "axis", 30.0, 500)  # needs no perplexity
+
+
+def _maps(n=12, method="tsne"):
+    rng = np.random.default_rng(1)
+    words = [f"w{i}" for i in range(n)]
+    values = rng.normal(size=n).astype(np.float32)
+    return EmbeddingMaps(words, values, "the data", rng.normal(size=(n, 2)), rng.normal(size=(n, 2)),
+                         rng.normal(size=(n, 8)), rng.normal(size=(n, 50)), method, ["a note"],
+                         {"data": {"values": values, "label": "the data", "unit": "log ratio"}}, {"learned": 0.5})
+
+
+def test_maps_survive_their_file_and_a_damaged_file_is_drawn_again(tmp_path):
+    request = MapRequest(500, "tsne", 30.0, 500)
+    path = maps_path(tmp_path, "model-a", request, "/data")
+    assert path.parent == tmp_path / "model-a" / "maps"
+    assert maps_path(tmp_path, None, request, "/data").parent == tmp_path / ".cache" / "glove-maps"
+    # A setting that changes the drawing changes the file; one that does not (PCA's perplexity) does not.
+    assert path != maps_path(tmp_path, "model-a", MapRequest(500, "tsne", 20.0, 500), "/data")
+    assert path != maps_path(tmp_path, "model-a", request, "/elsewhere")
+    assert maps_path(tmp_path, "m", MapRequest(500, "pca", 30.0), "") == maps_path(tmp_path, "m", MapRequest(500, "pca", 5.0), "")
+    assert load_maps(path) is None
+    original = _maps()
+    save_maps(original, path)
+    back = load_maps(path)
+    assert back.words == original.words and back.notes == ["a note"] and back.fit == {"learned": 0.5}
+    assert np.allclose(back.learned, original.learned) and back.measures["data"]["unit"] == "log ratio"
+    write_progress(path, "Projecting ...", 0.5)
+    assert read_progress(path) == ("Projecting ...", 0.5)
+    path.write_bytes(b"garbage")
+    assert load_maps(path) is None
+
+
+def test_labels_never_overlap_and_the_searched_words_keep_their_place():
+    rng = np.random.default_rng(0)
+    coords = rng.normal(size=(400, 2))
+    words = [f"word{i}" for i in range(400)]
+    values = rng.normal(size=400)
+    order = importance_order(values, 400)
+    assert sorted(order) == list(range(400)) and order[0] == int(np.argmax(np.abs(values)))
+    kept = place_labels(coords, words, order, max_labels=40, reserved=[7])
+    assert 5 <= len(kept) <= 40 and 7 not in kept
+    low, span = coords.min(axis=0), np.ptp(coords, axis=0)
+    pixels = (coords - low) / span * [600, 480]
+    boxes = [(pixels[i, 0] - len(words[i]) * CHAR_PX / 2, pixels[i, 1], pixels[i, 0] + len(words[i]) * CHAR_PX / 2,
+              pixels[i, 1] + LINE_PX) for i in [7, *kept]]
+    for a in range(len(boxes)):
+        for b in range(a + 1, len(boxes)):
+            p, q = boxes[a], boxes[b]
+            assert p[2] <= q[0] or q[2] <= p[0] or p[3] <= q[1] or q[3] <= p[1], (a, b)
+    assert place_labels(coords, words, order, max_labels=0) == []
