@@ -199,14 +199,19 @@ if search:
 
 if model_name != GLOVE_ONLY:
     st.subheader("Watch it learn")
-    view = ui.film_view(ui.store().path(model_name) / FILM_FILE)
-    if view is None:
+    # Drawn on request: a film is one chart per snapshot, and the maps above should open at once.
+    show_film = st.toggle("Play its training film", key="emb_film", bind="query-params")
+    view = ui.film_view(ui.store().path(model_name) / FILM_FILE) if show_film else None
+    if not show_film:
+        st.caption("How this model's word vectors moved while it trained: positive and negative words pulling apart.")
+    elif view is None:
         st.caption("This model has no film of its training (saved before films existed, trained from the command "
                    "line, or with frozen vectors that never move). Train one on the Train page to watch it.")
     else:
         st.caption(f"{len(view.words)} words' vectors, snapshot by snapshot while {model_name!r} trained: the most "
                    "frequent half and the most polar of each side by the training data. Each frame is that moment's "
-                   "PCA, turned to match the frame before; colour is the data's log-count ratio. Press ▶ Play.")
+                   "PCA with both axes stretched to the same spread (the title says how much of the variance the "
+                   "first holds), turned to match the frame before; colour is the data's log-count ratio. Press ▶ Play.")
         film_limit = robust_limit(np.asarray(view.polarity, dtype=float))
         st.plotly_chart(map_figures.film_figure(view, film_limit, model_name), key="film")
 

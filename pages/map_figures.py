@@ -28,7 +28,10 @@ def word_map(coords: np.ndarray, words: list[str], values: np.ndarray, limit: fl
     the searched word ringed above everything with lines to its ``neighbours``; ``shown`` masks words."""
     keep = np.ones(len(words), dtype=bool) if shown is None else np.asarray(shown)
     index = np.flatnonzero(keep)
-    fig = go.Figure(go.Scattergl(
+    # SVG up to a thousand points (it draws at once, with no WebGL context to start); WebGL beyond.
+    # Every later trace uses the same kind, so the ring and the lines are drawn above the points.
+    Scatter = go.Scatter if len(index) <= 1000 else go.Scattergl
+    fig = go.Figure(Scatter(
         x=coords[index, 0], y=coords[index, 1], mode="markers", text=[words[i] for i in index],
         hovertemplate=f"<b>%{{text}}</b><br>{unit} %{{marker.color:+.2f}}<extra></extra>",
         marker={"size": 7 if len(index) < 1000 else 5, "color": values[index], "colorscale": COLOURS, "cmin": -limit,
@@ -43,13 +46,13 @@ def word_map(coords: np.ndarray, words: list[str], values: np.ndarray, limit: fl
             for j in near:
                 xs += [coords[search, 0], coords[j, 0], None]
                 ys += [coords[search, 1], coords[j, 1], None]
-            fig.add_trace(go.Scattergl(x=xs, y=ys, mode="lines", line={"color": RING, "width": 1.5}, hoverinfo="skip",
+            fig.add_trace(Scatter(x=xs, y=ys, mode="lines", line={"color": RING, "width": 1.5}, hoverinfo="skip",
                                        name="neighbours"))
-            fig.add_trace(go.Scattergl(x=coords[near, 0], y=coords[near, 1], mode="markers", hoverinfo="skip",
+            fig.add_trace(Scatter(x=coords[near, 0], y=coords[near, 1], mode="markers", hoverinfo="skip",
                                        marker={"size": 11, "color": "rgba(0,0,0,0)", "line": {"width": 2, "color": RING}},
                                        name="neighbour rings"))
             annotations += [_label(coords[j, 0], coords[j, 1], words[j], 12) for j in near]
-        fig.add_trace(go.Scattergl(x=[coords[search, 0]], y=[coords[search, 1]], mode="markers", hoverinfo="skip",
+        fig.add_trace(Scatter(x=[coords[search, 0]], y=[coords[search, 1]], mode="markers", hoverinfo="skip",
                                    marker={"size": 20, "color": "rgba(0,0,0,0)", "line": {"width": 3.5, "color": RING}},
                                    name="search"))
         annotations.append(_label(coords[search, 0], coords[search, 1], words[search], 16, bold=True))

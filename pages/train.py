@@ -232,7 +232,8 @@ def _film(job) -> None:
         st.plotly_chart(map_figures.film_figure(view, limit, job.name, height=460, start_at_end=True),
                         key=f"film-{job.id}")
         st.caption(f"{len(view.words)} words: green ones are more frequent in positive training texts, red ones in "
-                   "negative. Each snapshot is that moment's PCA, turned to match the one before; watch the two "
+                   "negative. Each snapshot is that moment's PCA (both axes stretched to the same spread; the title says "
+                   "how much of the variance the first one holds), turned to match the one before: watch the two "
                    "colours pull apart.")
 
 

@@ -353,25 +353,29 @@ def _train(queue: JobQueue, job, reporter: "_Reporter") -> str:
     name = store.free_name(job.name)
     about = {"owner": job.owner, "nickname": job.nickname, "job_id": job.id, "data_label": job.data_label}
     store.save(name, trained, about=about)
-    _draw_maps_after_save(queue, job, store, name)
     stopped = trained.metrics.get("cancelled")
     renamed = f" (the name {job.name!r} was taken meanwhile)" if name != job.name else ""
     how = "Stopped; kept" if stopped else "Done; best"
     state = "stopped" if stopped else "done"
     queue.finish(job.id, state, f"{how} epoch {trained.metrics['best_epoch']}, saved as {name!r}{renamed}.",
                  _light(trained.metrics), saved_as=name)
+    # After the job's end, so its time is the training's; before the next job starts on this worker.
+    _draw_maps_after_save(queue, store, name)
     return state
 
 
-def _draw_maps_after_save(queue: JobQueue, job, store, name: str) -> None:
-    """The default maps, drawn while the job still says "saving"; a failure here loses no model."""
+def _draw_maps_after_save(queue: JobQueue, store, name: str) -> None:
+    """The default maps of a saved model, so its Embeddings page opens at once; a failure here loses nothing
+    (the page draws them on demand instead)."""
     from . import paths
 
-    queue.report(job.id, message="Drawing its embedding maps (the Embeddings page then opens at once) ...")
+    started = time.monotonic()
     try:
         draw_default_maps(queue.models_dir, name, store.info(name).saved_at, str(paths.data_dir()))
     except Exception:  # noqa: BLE001 - the page draws them on demand instead
         log.warning("Could not draw the maps of %s:\n%s", name, traceback.format_exc())
+    else:
+        log.info("Drew the default maps of %s in %.1f s", name, time.monotonic() - started)
 
 
 def _light(metrics: dict) -> dict:

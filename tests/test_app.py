@@ -252,6 +252,9 @@ def test_embeddings_page_sentiment_axis_word_list_and_training_film(monkeypatch,
     assert any("Sentiment axis" in i.value and "learned: R²" in i.value for i in app.info)
     specs = [c.proto.spec for c in app.get("plotly_chart")]
     assert any("Learned by filmed (sentiment axis) · R²" in s for s in specs)
+    assert not any("Snapshot: " in s for s in specs)  # the film is drawn on request
+    app.toggle(key="emb_film").set_value(True).run()
+    specs = [c.proto.spec for c in app.get("plotly_chart")]
     # The film: one frame per snapshot (start, 3 inside each epoch, each epoch's end), a slider and ▶ Play.
     film = next(s for s in specs if "Snapshot: " in s)
     assert film.count('"name":"') >= 1 + 2 * 4 and "Play" in film and "epoch 2 end" in film

@@ -233,6 +233,7 @@ def test_train_predict_and_every_page_in_chromium(server, tmp_path):
         expect(page.get_by_text("Learned by quick-fasttext")).to_be_visible(timeout=180_000)
         expect(page.get_by_text("GloVe 6B 50-d")).to_be_visible(timeout=60_000)
         # The training film plays: ▶ Play moves the slider on from the first snapshot.
+        page.get_by_text("Play its training film").click()
         snapshot = page.locator("text.slider-label").first
         snapshot.scroll_into_view_if_needed()
         expect(snapshot).to_have_text("Snapshot: start", timeout=60_000)
