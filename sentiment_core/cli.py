@@ -145,6 +145,9 @@ def cmd_train(args) -> int:
         print("Loading IMDB ...", flush=True)
         imdb = load_imdb(progress=_download_bar)
         train_set, val_set, test_set = imdb_splits(imdb, args.subset, args.test_subset, seed=seed)
+    from .quiet import import_keras_quietly
+
+    import_keras_quietly()  # once the data is known to be usable: a bad file costs a message, nothing more
     from . import runtime
     from .training import train
 
@@ -260,9 +263,10 @@ def _download_bar(done: int, total: int) -> None:
 
 def cmd_evaluate(args) -> int:
     from .data import load_imdb, stratified_subset
-    from .training import evaluate
 
     predictor = _store(args).load(args.name)
+    from .training import evaluate
+
     if args.data:
         data = _load_own_data(args.data)
         _print_notes(data)

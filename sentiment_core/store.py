@@ -281,6 +281,9 @@ class ModelStore:
 
         if info.config.is_linear:
             return _load_linear(name, info, vocabulary, weights)
+        from .quiet import import_keras_quietly
+
+        import_keras_quietly()
         from .inference import Predictor
         from .models import build_model
 

@@ -17,6 +17,7 @@ import traceback
 from collections import OrderedDict
 
 from .jobqueue import JobQueue, thin
+from .quiet import import_keras_quietly
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ _polarity: dict = {}  # data_dir -> (ClassCounts, Snippets)
 
 
 def _predictor(models_dir: str, name: str, saved_at: str):
+    import_keras_quietly()
     key = (models_dir, name, saved_at)
     with _lock:
         if key in _models:
@@ -274,6 +276,7 @@ def _polarity_sources(data_dir: str):
 
 def warm_up() -> str:
     """Import Keras (seconds, once per worker process) before anyone waits for it."""
+    import_keras_quietly()
     import keras
 
     return keras.backend.backend()
@@ -303,6 +306,7 @@ def worker_name() -> str:
 
 def run_training(models_dir: str, job_id: str) -> str:
     """Train one queued job to the end: "done", "stopped", "failed" or "skipped" (no longer waiting)."""
+    import_keras_quietly()
     queue = JobQueue(models_dir)
     job = queue.claim(job_id, worker_name())
     if job is None:
@@ -359,21 +363,38 @@ def _train(queue: JobQueue, job, reporter: "_Reporter") -> str:
     state = "stopped" if stopped else "done"
     queue.finish(job.id, state, f"{how} epoch {trained.metrics['best_epoch']}, saved as {name!r}{renamed}.",
                  _light(trained.metrics), saved_as=name)
-    # After the job's end, so its time is the training's; before the next job starts on this worker.
+    # After the job's end, so its time is the training's.
     _draw_maps_after_save(queue, store, name)
     return state
 
 
 def _draw_maps_after_save(queue: JobQueue, store, name: str) -> None:
-    """The default maps of a saved model, so its Embeddings page opens at once; a failure here loses nothing
-    (the page draws them on demand instead)."""
+    """Have the saved model's default maps drawn, so its Embeddings page opens at once: on the maps worker
+    when this runs on Dask (the training worker moves on to the next job at once), else here."""
     from . import paths
 
+    args = (queue.models_dir, name, store.info(name).saved_at, str(paths.data_dir()))
+    try:
+        from distributed import fire_and_forget, get_client
+
+        client = get_client()
+    except (ImportError, ValueError):  # not inside a Dask task (a direct call)
+        client = None
+    if client is None:
+        draw_default_maps_logged(*args)
+        return
+    from .engine import MAPS
+
+    fire_and_forget(client.submit(draw_default_maps_logged, *args, resources={MAPS: 1}, pure=False))
+
+
+def draw_default_maps_logged(models_dir: str, name: str, saved_at: str, data_dir: str) -> None:
+    """:func:`draw_default_maps`, with a failure logged, not raised: the page draws them on demand instead."""
     started = time.monotonic()
     try:
-        draw_default_maps(queue.models_dir, name, store.info(name).saved_at, str(paths.data_dir()))
-    except Exception:  # noqa: BLE001 - the page draws them on demand instead
-        log.warning("Could not draw the maps of %s:\n%s", name, traceback.format_exc())
+        draw_default_maps(models_dir, name, saved_at, data_dir)
+    except Exception:  # noqa: BLE001 - e.g. a tiny model with fewer words than the perplexity needs
+        log.warning("Could not draw the maps of %s:\n%s", name, traceback.format_exc(limit=3))
     else:
         log.info("Drew the default maps of %s in %.1f s", name, time.monotonic() - started)
 

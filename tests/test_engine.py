@@ -57,6 +57,38 @@ def test_a_job_trains_on_the_worker_saves_with_its_owner_and_reports(engine, tmp
     assert not store.exists("renamed")
 
 
+def test_a_saved_models_default_maps_are_drawn_on_the_maps_worker(engine, tmp_path):
+    """So its Embeddings page opens at once, while the training worker is free for the next job."""
+    import numpy as np
+
+    from sentiment_core.data import Dataset
+    from sentiment_core.map_files import DEFAULT_REQUEST, load_maps
+
+    from sentiment_core.glove import load_glove
+
+    # 300 real words (the maps show words GloVe knows): enough for a t-SNE map at perplexity 30.
+    words = [w for w in load_glove().words[200:600] if w.isalpha()][:300]
+
+    def dataset(n, seed):
+        r = np.random.default_rng(seed)
+        labels = np.arange(n) % 2
+        texts = [" ".join(r.choice(words, 12)) + (" great" if y else " awful") for y in labels]
+        return Dataset(texts, labels, ("negative", "positive"), source=f"words-{seed}")
+
+    config = SMALL.replace(vocab_size=400)
+    spec = DataSpec("file", "words", path=save_splits(tmp_path, (dataset(300, 1), dataset(60, 2), dataset(60, 3))),
+                    sizes=(300, 60, 60))
+    job = engine.submit(tmp_path, Who("anna0001", "anna", **ROOM), "mapped", config, TrainConfig(epochs=1, batch_size=32),
+                        spec, {"ready_s": 2.0, "train_s": 3.0, "test_s": 1.0, "total_s": 6.0})
+    assert engine.wait_for(tmp_path, job.id, 180).state == "done"
+    folder = ModelStore(tmp_path).path("mapped") / "maps"
+    deadline = time.time() + 180
+    while time.time() < deadline and not list(folder.glob(f"{DEFAULT_REQUEST.n_words}-tsne-*.npz")):
+        time.sleep(0.5)
+    maps = load_maps(next(folder.glob(f"{DEFAULT_REQUEST.n_words}-tsne-*.npz")))
+    assert maps is not None and maps.method == "tsne" and len(maps.words) > 200 and maps.learned.shape[1] == 2
+
+
 def test_jobs_run_one_at_a_time_in_submission_order_and_stop_keeps_the_best_epoch(engine, tmp_path):
     long_config = TrainConfig(epochs=200, batch_size=8, early_stopping_patience=0)
     first = submit(engine, tmp_path, "anna0001", "long", long_config, n=400)

@@ -210,3 +210,28 @@ def test_labels_never_overlap_and_the_searched_words_keep_their_place():
             p, q = boxes[a], boxes[b]
             assert p[2] <= q[0] or q[2] <= p[0] or p[3] <= q[1] or q[3] <= p[1], (a, b)
     assert place_labels(coords, words, order, max_labels=0) == []
+
+
+def test_tensorflows_harmless_start_up_lines_are_hidden_and_real_ones_kept(capfd):
+    """Issue 13, part 7: on a machine without a GPU, "failed call to cuInit" and friends read like failures."""
+    import re
+    import subprocess
+    import sys
+
+    from sentiment_core.quiet import HARMLESS, filtered_stderr, has_nvidia_device
+    from tests.conftest import ROOT
+
+    script = ("import os\nfrom sentiment_core.quiet import import_keras_quietly\nimport_keras_quietly()\n"
+              "import keras\nkeras.ops.convert_to_numpy(keras.ops.ones((2,)))\nos.write(2, b'a real problem\\n')\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "SENTIMENT_SHOW_TF_LOGS")})
+    assert done.returncode == 0, done.stderr
+    assert "a real problem" in done.stderr
+    if not has_nvidia_device():
+        assert not [line for line in done.stderr.splitlines() if HARMLESS.search(line)], done.stderr
+        assert "cuInit" not in done.stderr and "oneDNN" not in done.stderr
+    capfd.readouterr()
+    with filtered_stderr(re.compile("drop me")):
+        os.write(2, b"drop me please\nkeep me\n")
+    err = capfd.readouterr().err
+    assert "keep me" in err and "drop me" not in err
