@@ -18,6 +18,7 @@ from sentiment_core.config import VARIANT_DESCRIPTIONS, VARIANTS, default_config
 from sentiment_core.data import MAX_TABLE_BYTES, imdb_status, load_table, table_columns, train_val_test_split
 from sentiment_core.estimates import estimate
 from sentiment_core.film import job_film_path
+from sentiment_core.fit_data import fit_to_texts
 from sentiment_core.jobdata import save_splits
 from sentiment_core.jobqueue import DataSpec
 from sentiment_core.manage import free_model_name, name_base, rename_model
@@ -30,8 +31,8 @@ KEEP = "session"  # form values survive a visit to another page
 def neural_settings(variant: str, model_config, train_config, k: str) -> tuple[dict, dict]:
     """The network's and the optimiser's settings, each keeping its value per variant and preset."""
     a, b, c = st.columns(3)
-    vocab_size = a.number_input("Vocabulary size", 1000, 20000, model_config.vocab_size, 1000, key=f"train_vocab-{k}", persist_state=KEEP)
-    seq_len = b.number_input("Sequence length (words)", 20, 1000, model_config.seq_len, 10, key=f"train_len-{k}", persist_state=KEEP)
+    vocab_size = a.number_input("Vocabulary size", 100, 40_000, model_config.vocab_size, 1000, key=f"train_vocab-{k}", persist_state=KEEP)
+    seq_len = b.number_input("Sequence length (words)", 8, 1000, model_config.seq_len, 8, key=f"train_len-{k}", persist_state=KEEP)
     embedding_dim = c.number_input(
         "Embedding size", 8, 300, model_config.embedding_dim, 2, key=f"train_emb-{k}", persist_state=KEEP, disabled=model_config.uses_glove,
         help="GloVe variants use GloVe's 50 dimensions." if model_config.uses_glove else None,
@@ -49,7 +50,7 @@ def neural_settings(variant: str, model_config, train_config, k: str) -> tuple[d
     changes["embedding_dropout"] = float(
         c.slider("Embedding dropout", 0.0, 0.8, float(model_config.embedding_dropout), 0.05, key=f"train_edrop-{k}", persist_state=KEEP)
     )
-    changes["keep"] = b.radio("Long reviews: read the", list(KEEP_CHOICES), index=KEEP_CHOICES.index(model_config.keep),
+    changes["keep"] = b.radio("Long texts: read the", list(KEEP_CHOICES), index=KEEP_CHOICES.index(model_config.keep),
                               format_func=lambda keep: "start + end" if keep == "both" else keep,
                               horizontal=True, key=f"train_keep-{k}", persist_state=KEEP)
     a, b, c = st.columns(3)
@@ -106,6 +107,11 @@ def read_upload(file_id: str, _upload, text_column: str, label_column: str, head
     """Parse and split an upload once, not on every rerun of the page."""
     own = load_table(_upload.getvalue(), _upload.name, text_column=text_column, label_column=label_column, header=header)
     return own, train_val_test_split(own, seed=42)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Measuring your texts ...")
+def fitted_to_data(data_key: str, variant: str, _texts, _model_config):
+    return fit_to_texts(_texts, _model_config)
 
 
 def pick_columns_and_read(upload):
@@ -282,7 +288,7 @@ settings, estimate_column = st.columns([3, 2], gap="large")
 with settings:
     st.subheader("1. Data")
     source = st.radio("Train on", ["IMDB movie reviews", "My own file (CSV/TSV)"], horizontal=True, key="train_source", persist_state=KEEP)
-    data_ready, data_label, data_spec, splits, sizes = False, "", None, None, (0, 0, 0)
+    data_ready, data_label, data_spec, splits, sizes, data_key = False, "", None, None, (0, 0, 0), ""
     if source == "IMDB movie reviews":
         status = imdb_status()
         if status["found"]:
@@ -315,6 +321,7 @@ with settings:
                 sizes = (len(train_set), len(val_set), len(test_set))
                 splits = (train_set, val_set, test_set)
                 data_spec = DataSpec("file", data_label, sizes=sizes)
+                data_key = f"{upload.file_id}-{len(train_set)}"
 
     # -- 2. model -----------------------------------------------------------------------------
     st.subheader("2. Model")
@@ -326,6 +333,12 @@ with settings:
     )
     model_config, train_config = default_configs(variant) if preset == "Tuned defaults" else seed_preset(variant)
     k = f"{variant}-{preset}"  # each variant/preset pair keeps its own widget values
+    if splits is not None and preset == "Tuned defaults":
+        # Own data: the sequence length and vocabulary its training texts need, not IMDB's.
+        fit = fitted_to_data(data_key, variant, splits[0].texts, model_config)
+        model_config = fit.model_config
+        k = f"{k}-{data_key}"
+        st.info("**Fitted to your data.** " + " ".join(fit.notes) + " Change them under Hyperparameters.")
     with st.expander("Hyperparameters", expanded=False):
         if model_config.is_linear:
             changes, train_changes = linear_settings(model_config, train_config, k)

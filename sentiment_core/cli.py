@@ -83,6 +83,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def _fit_to_own_data(args, model_config, train_set):
+    """Sequence length and vocabulary from the user's training texts, unless given on the command line."""
+    from .fit_data import fit_to_texts
+
+    fit = fit_to_texts(train_set.texts, model_config)
+    given = {"seq_len": args.seq_len, "vocab_size": args.vocab_size}
+    changes = {k: getattr(fit.model_config, k) for k, v in given.items() if v is None}
+    for note in fit.notes:
+        print(f"fitted to the data: {note}")
+    if any(v is not None for v in given.values()):
+        print("  (--seq-len / --vocab-size given on the command line are kept)")
+    return model_config.replace(**changes)
+
+
 def _store(args):
     from .store import ModelStore
 
@@ -141,6 +155,7 @@ def cmd_train(args) -> int:
         own = _load_own_data(args.data, args.text_column, args.label_column)
         _print_notes(own)
         train_set, val_set, test_set = train_val_test_split(own, seed=seed)
+        model_config = _fit_to_own_data(args, model_config, train_set)
     else:
         print("Loading IMDB ...", flush=True)
         imdb = load_imdb(progress=_download_bar)

@@ -180,6 +180,21 @@ def test_train_page_reads_a_headerless_csv_with_the_columns_picked(monkeypatch, 
     assert not app.exception and picker(app, "Text column").options == ["0", "a dull film number 0", "0 (2)"]
 
 
+def test_train_page_fits_settings_to_short_own_texts(monkeypatch, tmp_path):
+    monkeypatch.setenv("SENTIMENT_DATA_DIR", str(tmp_path))
+    app = open_app().switch_page("pages/train.py").run()
+    app.radio(key="train_source").set_value("My own file (CSV/TSV)").run()
+    rows = "text,label\n" + "".join(f"{'a fine film' if i % 2 else 'a dull film'} number {i},{i % 2}\n" for i in range(60))
+    app.file_uploader(key="train_upload").set_value(("short.csv", rows.encode(), "text/csv")).run()
+    assert not app.exception and not errors(app)
+    fitted = next(i.value for i in app.info if "Fitted to your data" in i.value)
+    assert "Sequence length 8" in fitted and "Vocabulary 100" in fitted
+    length = next(n for n in app.number_input if n.key.startswith("train_len-fasttext-Tuned defaults-"))
+    assert length.value == 8  # the widget starts from the fitted value, and stays editable
+    app.radio(key="train_preset").set_value("The seed's settings").run()
+    assert not any("Fitted to your data" in i.value for i in app.info)  # the seed's settings are the seed's
+
+
 def test_train_page_rejects_bad_model_names(monkeypatch, tmp_path):
     monkeypatch.setenv("SENTIMENT_DATA_DIR", str(tmp_path))
     save_tiny_model("taken")
