@@ -234,13 +234,19 @@ def _film(job) -> None:
     if view is None or len(view.coords) < 2 and not job.running:
         return
     with st.expander("Watch its word vectors move", expanded=job.running):
-        limit = robust_limit(np.asarray(view.polarity, dtype=float))
-        st.plotly_chart(map_figures.film_figure(view, limit, job.name, height=460, start_at_end=True),
-                        key=f"film-{job.id}")
+        figure = _film_figure(job.id, len(view.coords), view.positions[-1], view.separations[-1], view, job.name)
+        st.plotly_chart(figure, key=f"film-{job.id}")
         st.caption(f"{len(view.words)} words: green ones are more frequent in positive training texts, red ones in "
                    "negative. Each snapshot is that moment's PCA (both axes stretched to the same spread; the title says "
                    "how much of the variance the first one holds), turned to match the one before: watch the two "
                    "colours pull apart.")
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _film_figure(job_id: str, frames: int, last_position: float, last_separation: float, _view, name: str):
+    """Built once per version of the film and shared by every page watching the job (they refresh every second)."""
+    limit = robust_limit(np.asarray(_view.polarity, dtype=float))
+    return map_figures.film_figure(_view, limit, name, height=460, start_at_end=True)
 
 
 def _results(job) -> None:
