@@ -27,6 +27,10 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--subset", type=int, help="train on this many IMDB training reviews (stratified, seeded)")
     train.add_argument("--test-subset", type=int, help="report on this many IMDB test reviews (default: all 25,000)")
     train.add_argument("--seed-preset", action="store_true", help="the first seed tutorial's exact settings")
+    train.add_argument("--split-seed", type=int, default=42,
+                       help="which texts go to train/validation/test (own data) or into --subset (IMDB); --seed only "
+                            "changes the model's initialisation and shuffling, so runs with different seeds are "
+                            "scored on the same test set (default 42)")
     for flag, kind in [
         ("--epochs", int), ("--batch-size", int), ("--learning-rate", float), ("--vocab-size", int), ("--seq-len", int),
         ("--embedding-dim", int), ("--filters", int), ("--hidden-units", int), ("--dropout", float),
@@ -150,7 +154,7 @@ def cmd_train(args) -> int:
             raise ValueError("--queue saves a new model with the packaged GloVe: leave out --no-save, --overwrite and --glove.")
         return _submit_and_follow(args, store, name, model_config, train_config)
 
-    seed = train_config.seed
+    seed = args.split_seed
     if args.data:
         own = _load_own_data(args.data, args.text_column, args.label_column)
         _print_notes(own)
@@ -221,14 +225,14 @@ def _submit_and_follow(args, store, name, model_config, train_config) -> int:
     if args.data:
         own = _load_own_data(args.data, args.text_column, args.label_column)
         _print_notes(own)
-        splits = train_val_test_split(own, seed=train_config.seed)
+        splits = train_val_test_split(own, seed=args.split_seed)
         sizes = tuple(len(part) for part in splits)
         data = DataSpec("file", f"{own.source} ({len(own):,} texts)", path=save_splits(root, splits), sizes=sizes)
     else:
         n_train, n_test = args.subset or 25_000, args.test_subset or 25_000
         sizes = (n_train - n_train // 10, n_train // 10, n_test)
         data = DataSpec("imdb", f"IMDB {n_train:,} train / {n_test:,} test", data_dir=str(data_dir()), train_size=args.subset,
-                        test_size=args.test_subset, sizes=sizes)
+                        test_size=args.test_subset, seed=args.split_seed, sizes=sizes)
     plan = estimate(model_config, train_config, *sizes)
     engine = get_engine()
     job = engine.submit(root, Who(new_owner_id(), args.nickname), name, model_config, train_config, data,

@@ -50,3 +50,27 @@ def test_the_cli_fits_own_data_and_keeps_what_the_user_gave(tmp_path, capsys):
     assert main(["--models-dir", str(tmp_path / "m"), "train", "--model", "fasttext", "--data", str(table), "--epochs", "1",
                  "--no-save", "--seq-len", "50"]) == 0
     assert "are kept" in capsys.readouterr().out
+
+
+def test_the_split_seed_not_the_model_seed_decides_the_test_set(tmp_path, monkeypatch):
+    """Issue 13, part 3: two model seeds must be scored on the same test texts."""
+    import sentiment_core.training as training
+    from sentiment_core.cli import main
+
+    seen = []
+
+    def capture(train_set, val_set, test_set, model_config, train_config, **kwargs):
+        seen.append((tuple(test_set.texts), train_config.seed))
+        raise ValueError("captured")  # stop here: only the split matters
+
+    monkeypatch.setattr(training, "train", capture)
+    data = make_dataset(200, seed=1)
+    table = tmp_path / "own.csv"
+    table.write_text("text,label\n" + "".join(f"{t} {i},{data.class_names[y]}\n"
+                                              for i, (t, y) in enumerate(zip(data.texts, data.labels))))
+    base = ["--models-dir", str(tmp_path / "m"), "train", "--model", "fasttext", "--data", str(table), "--no-save"]
+    for extra in (["--seed", "1"], ["--seed", "2"], ["--seed", "1", "--split-seed", "7"]):
+        assert main(base + extra) == 2  # the captured "error"
+    (first, seed_1), (second, seed_2), (third, _) = seen
+    assert (seed_1, seed_2) == (1, 2) and first == second and len(first) == 40
+    assert set(third) != set(first)
