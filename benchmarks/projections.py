@@ -275,7 +275,7 @@ def readme_table(rows: list[dict], opened: dict, browser: dict | None = None) ->
         lines.append(f"| {r['vectors']} | {r['words']:,} | {bold}{r['method']}{bold} | {r['seconds']:.2f} | "
                      f"{r['speedup']:.2f}× | {r['trustworthiness']:.3f} | {r['delta']:+.3f} |")
     lines.append("")
-    lines.append(f"A model's default maps (500 words) are drawn on the training worker when it is saved (both "
+    lines.append(f"A model's default maps (500 words) are drawn on the maps worker as soon as its job ends (both "
                  f"t-SNE maps: {opened['draw_on_worker_s']:.1f} s here, plus IMDB's measures); opening them reads the "
                  f"file and builds both figures in {opened['open_from_disk_ms']:.0f} ms.")
     if browser:
