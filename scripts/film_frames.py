@@ -1,8 +1,10 @@
-"""The README's three frames of a training film: a model trained here with its film, drawn by Chromium.
+"""The README's three frames of a training film, and its sentiment-axis figures, from one model trained here.
 
 Trains a fastText model (the tuned defaults) on IMDB reviews while filming 300 words, then draws
 the film's first frame, the one nearest a third of the first epoch, and the last one side by side
-(the same aligned frames and colours the app plays) and screenshots them.
+(the same aligned frames and colours the app plays) and screenshots them. It also prints, for the
+model's 500 most frequent words, how much of the data's polarity one direction of the learned
+space holds (the sentiment axis's cross-validated R²) against GloVe's.
 
     SENTIMENT_DATA_DIR=../shared/data python scripts/film_frames.py        # -> assets/screenshots/film-frames.png
 """
@@ -42,6 +44,17 @@ def main() -> None:
     train_set, val_set, _ = imdb_splits(load_imdb(download=False), args.reviews, 500, seed=42)
     model_config, train_config = default_configs(args.variant)
     trained = train(train_set, val_set, None, model_config, train_config, film=FilmSettings())
+    from sentiment_core.glove import load_glove
+    from sentiment_core.inference import Predictor
+    from sentiment_core.polarity import ClassCounts
+    from sentiment_core.projection import embedding_maps
+
+    predictor = Predictor.from_trained(trained)
+    predictor.name = args.variant
+    counts = ClassCounts(train_set.texts, train_set.labels, train_set.class_names)
+    axis = embedding_maps(predictor, load_glove(), 500, "axis", counts=counts)
+    print(f"sentiment axis, {len(axis.words)} most frequent words: R² learned {axis.fit['learned']:.2f}, "
+          f"GloVe {axis.fit['GloVe']:.2f}")
     view = film_view(trained.film)
     third = int(np.argmin([abs(p - 1 / 3) for p in view.positions]))
     chosen = [0, third, len(view.labels) - 1]
