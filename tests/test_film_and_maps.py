@@ -235,3 +235,16 @@ def test_tensorflows_harmless_start_up_lines_are_hidden_and_real_ones_kept(capfd
         os.write(2, b"drop me please\nkeep me\n")
     err = capfd.readouterr().err
     assert "keep me" in err and "drop me" not in err
+
+
+def test_an_archive_that_unpacks_too_large_is_refused_before_it_is_read(tmp_path):
+    """A small compressed film or map file must not inflate into gigabytes in the web process."""
+    from sentiment_core.data.reading import load_npz_bounded
+
+    path = tmp_path / "bomb.npz"
+    np.savez_compressed(path, frames=np.zeros((2000, 1000), dtype=np.float32))  # 8 MB of zeros, a few KB on disk
+    assert path.stat().st_size < 100_000
+    with pytest.raises(ValueError, match="unpacks to more than"):
+        load_npz_bounded(path, 1 << 20)
+    assert load_npz_bounded(path, 16 << 20)["frames"].shape == (2000, 1000)
+    assert load_maps(path) is None  # not a map: drawn again, never trusted
