@@ -68,8 +68,21 @@ st.subheader("1. Clean and split into tokens")
 st.caption("Kim's clean_str rules: keep letters, digits and a few marks, split clitics (n't, 's), lower-case.")
 st.code(lesson.cleaned or "(nothing left)", language=None)
 
+st.subheader("1b. Mark where a negation reaches (an option)")
+st.caption("To a bag of words, 'not good' holds 'good'. Das & Chen (2001) and Pang et al. (2002) give every word after "
+           "not, n't, no, never, nothing, nobody ... a NOT_ prefix, up to the end of the clause (. : ; ! ? or 'but'), "
+           "so NOT_good is a word of its own that a model can learn to read as negative. Models trained with "
+           "'Mark negation' read the marked tokens.")
+if any(lesson.negation_roles):
+    st.html("<div class='token-row'>" + "".join(
+        f"<span class='{role}'>{html.escape(t)}</span>" for t, role in zip(lesson.negation_marked, lesson.negation_roles))
+        + "</div>")
+else:
+    st.caption("No negation word in this sentence: try \"The acting was not good at all, but I loved the music.\"")
+
 st.subheader("2. Look each token up in the vocabulary")
-st.caption(f"{lesson.vocabulary_size:,} ids from {lesson.vocabulary_source}: 0 = padding, 1 = unknown (red).")
+st.caption(f"{lesson.vocabulary_size:,} ids from {lesson.vocabulary_source}: 0 = padding, 1 = unknown (red)."
+           + (" This model marks negation: it looks up the NOT_ tokens." if vocabulary.negation else ""))
 st.html("<div class='token-row'>" + "".join(
     f"<span class='{'unk' if i == 1 else ''}'>{html.escape(t)}<small>{i}</small></span>"
     for t, i in zip(lesson.tokens, lesson.ids)) + "</div>")

@@ -50,11 +50,15 @@ def neural_settings(variant: str, model_config, train_config, k: str) -> tuple[d
     changes["embedding_dropout"] = float(
         c.slider("Embedding dropout", 0.0, 0.8, float(model_config.embedding_dropout), 0.05, key=f"train_edrop-{k}", persist_state=KEEP)
     )
+    changes["negation"] = bool(a.checkbox(
+        "Mark negation (NOT_)", model_config.negation, key=f"train_neg-{k}", persist_state=KEEP,
+        help="Words after not, n't, no, never ... up to the end of the clause are read as NOT_word, so 'not good' "
+             "is not 'good'. The lesson page shows it step by step."))
     changes["keep"] = b.radio("Long texts: read the", list(KEEP_CHOICES), index=KEEP_CHOICES.index(model_config.keep),
                               format_func=lambda keep: "start + end" if keep == "both" else keep,
                               horizontal=True, key=f"train_keep-{k}", persist_state=KEEP)
     a, b, c = st.columns(3)
-    epochs = a.number_input("Epochs (most)", 1, 20, train_config.epochs, 1, key=f"train_epochs-{k}", persist_state=KEEP)
+    epochs = a.number_input("Epochs (most)", 1, 40, train_config.epochs, 1, key=f"train_epochs-{k}", persist_state=KEEP)
     batch_size = b.select_slider("Batch size", [16, 32, 64, 128, 256], train_config.batch_size, key=f"train_batch-{k}", persist_state=KEEP)
     rates = sorted({1e-4, 3e-4, 1e-3, 3e-3, 5e-3, 1e-2, train_config.learning_rate})
     learning_rate = c.select_slider("Learning rate (Adam)", rates, train_config.learning_rate, key=f"train_lr-{k}", persist_state=KEEP)
@@ -83,8 +87,11 @@ def linear_settings(model_config, train_config, k: str) -> tuple[dict, dict]:
                                      model_config.regularization, key=f"train_c-{k}", persist_state=KEEP,
                                      help="Logistic regression's inverse regularisation strength.")
     seed = a.number_input("Random seed", 0, 10_000, train_config.seed, 1, key=f"train_seed-{k}", persist_state=KEEP)
+    negation = b.checkbox("Mark negation (NOT_)", model_config.negation, key=f"train_neg-{k}", persist_state=KEEP,
+                          help="Words after not, n't, no, never ... up to the end of the clause are read as NOT_word.")
     st.caption("One fit, no epochs: about 30 s on the full IMDB training set.")
-    return ({"vocab_size": int(vocab_size), "ngram_max": int(ngram_max), "regularization": float(regularization)},
+    return ({"vocab_size": int(vocab_size), "ngram_max": int(ngram_max), "regularization": float(regularization),
+             "negation": bool(negation)},
             {"seed": int(seed)})
 
 
@@ -110,8 +117,8 @@ def read_upload(file_id: str, _upload, text_column: str, label_column: str, head
 
 
 @st.cache_resource(max_entries=16, show_spinner="Measuring your texts ...")
-def fitted_to_data(data_key: str, variant: str, _texts, _model_config):
-    return fit_to_texts(_texts, _model_config)
+def fitted_to_data(data_key: str, variant: str, _texts, _model_config, _train_config, validation_size: int):
+    return fit_to_texts(_texts, _model_config, train_config=_train_config, validation_size=validation_size)
 
 
 def pick_columns_and_read(upload):
@@ -341,8 +348,8 @@ with settings:
     k = f"{variant}-{preset}"  # each variant/preset pair keeps its own widget values
     if splits is not None and preset == "Tuned defaults":
         # Own data: the sequence length and vocabulary its training texts need, not IMDB's.
-        fit = fitted_to_data(data_key, variant, splits[0].texts, model_config)
-        model_config = fit.model_config
+        fit = fitted_to_data(data_key, variant, splits[0].texts, model_config, train_config, len(splits[1]))
+        model_config, train_config = fit.model_config, fit.train_config or train_config
         k = f"{k}-{data_key}"
         st.info("**Fitted to your data.** " + " ".join(fit.notes) + " Change them under Hyperparameters.")
     with st.expander("Hyperparameters", expanded=False):

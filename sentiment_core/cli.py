@@ -39,8 +39,13 @@ def _parser() -> argparse.ArgumentParser:
     ]:
         train.add_argument(flag, type=kind)
     train.add_argument("--keep", choices=KEEP_CHOICES, help="which words of a review longer than --seq-len are read")
+    train.add_argument("--negation", action="store_true",
+                       help="mark negation: words after not/n't/no/never ... up to the end of the clause are read as NOT_word")
     train.add_argument("--kernel-sizes", type=lambda s: tuple(int(k) for k in s.split(",")), help="e.g. 3,4,5")
     train.add_argument("--glove", help="a glove.*.txt file instead of the packaged glove.6B.50d")
+    train.add_argument("--folds", type=int, metavar="K",
+                       help="K-fold cross-validation on your own --data: one model per fold (each fold tested once, the "
+                            "same folds for every model with the same --split-seed), a table of mean ± std; nothing is saved")
     train.add_argument("--overwrite", action="store_true", help="replace a saved model of the same name")
     train.add_argument("--no-save", action="store_true")
     train.add_argument("--queue", action="store_true",
@@ -87,18 +92,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def _fit_to_own_data(args, model_config, train_set):
-    """Sequence length and vocabulary from the user's training texts, unless given on the command line."""
+def _fit_to_own_data(args, model_config, train_config, train_set, validation_size):
+    """Sequence length, vocabulary, epoch cap and patience from the user's data, unless given on the command line."""
     from .fit_data import fit_to_texts
 
-    fit = fit_to_texts(train_set.texts, model_config)
+    fit = fit_to_texts(train_set.texts, model_config, train_config=train_config, validation_size=validation_size)
     given = {"seq_len": args.seq_len, "vocab_size": args.vocab_size}
     changes = {k: getattr(fit.model_config, k) for k, v in given.items() if v is None}
+    given_training = {"epochs": args.epochs, "early_stopping_patience": args.patience}
+    training_changes = {k: getattr(fit.train_config, k) for k, v in given_training.items() if v is None}
     for note in fit.notes:
         print(f"fitted to the data: {note}")
-    if any(v is not None for v in given.values()):
-        print("  (--seq-len / --vocab-size given on the command line are kept)")
-    return model_config.replace(**changes)
+    if any(v is not None for v in {**given, **given_training}.values()):
+        print("  (--seq-len / --vocab-size / --epochs / --patience given on the command line are kept)")
+    return model_config.replace(**changes), train_config.replace(**training_changes)
 
 
 def _store(args):
@@ -132,7 +139,7 @@ def cmd_train(args) -> int:
             "vocab_size": args.vocab_size, "seq_len": args.seq_len, "embedding_dim": args.embedding_dim,
             "filters": args.filters, "hidden_units": args.hidden_units, "dropout": args.dropout,
             "embedding_dropout": args.embedding_dropout, "kernel_sizes": args.kernel_sizes, "keep": args.keep,
-            "ngram_max": args.ngram_max, "regularization": args.regularization,
+            "ngram_max": args.ngram_max, "regularization": args.regularization, "negation": args.negation or None,
         }.items() if v is not None
     }
     train_changes = {
@@ -142,6 +149,8 @@ def cmd_train(args) -> int:
         }.items() if v is not None
     }
     model_config, train_config = model_config.replace(**model_changes), train_config.replace(**train_changes)
+    if args.folds is not None:
+        return _cross_validate(args, model_config, train_config)
     name = args.name if args.name is not None else f"{args.model}-{time.strftime('%Y%m%d-%H%M%S')}"
     store = ModelStore(args.models_dir)
     if not args.no_save:
@@ -159,7 +168,7 @@ def cmd_train(args) -> int:
         own = _load_own_data(args.data, args.text_column, args.label_column)
         _print_notes(own)
         train_set, val_set, test_set = train_val_test_split(own, seed=seed)
-        model_config = _fit_to_own_data(args, model_config, train_set)
+        model_config, train_config = _fit_to_own_data(args, model_config, train_config, train_set, len(val_set))
     else:
         print("Loading IMDB ...", flush=True)
         imdb = load_imdb(progress=_download_bar)
@@ -211,6 +220,58 @@ def cmd_train(args) -> int:
     return 0
 
 
+def _cross_validate(args, model_config, train_config) -> int:
+    """``train --folds K``: one model per fold of the user's data, a table, nothing saved."""
+    from .crossval import cross_validate, fold_splits
+
+    if not args.data:
+        raise ValueError("--folds cross-validates your own --data (IMDB has its own test set: leave out --folds).")
+    if args.queue or args.name or args.overwrite:
+        raise ValueError("--folds trains one model per fold and saves none: leave out --queue, --name and --overwrite.")
+    own = _load_own_data(args.data, args.text_column, args.label_column)
+    _print_notes(own)
+    fold_splits(own, args.folds, args.split_seed)  # a clear error before TensorFlow starts
+    from .quiet import import_keras_quietly
+
+    import_keras_quietly()
+    from . import runtime
+
+    glove = None
+    if model_config.uses_glove and args.glove:
+        from .glove import load_glove
+
+        glove = load_glove(args.glove)
+        model_config = model_config.replace(embedding_dim=glove.dim)
+    # Fit per fold only what the command line left open.
+    given = {"seq_len": args.seq_len, "vocab_size": args.vocab_size, "epochs": args.epochs,
+             "early_stopping_patience": args.patience}
+    print(f"{args.folds}-fold cross-validation of {model_config.variant} on {runtime.describe_device()}: {len(own):,} texts "
+          f"({own.source}), split seed {args.split_seed}")
+    stop = {"requested": False}
+
+    def on_interrupt(signum, frame):
+        if stop["requested"]:
+            raise KeyboardInterrupt
+        stop["requested"] = True
+        print("\nStopping after this batch; the folds done so far are reported.", flush=True)
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        if any(v is not None for v in given.values()):
+            print("  (--seq-len / --vocab-size / --epochs / --patience given on the command line are kept in every fold)")
+        result = cross_validate(
+            own, model_config, train_config, args.folds, args.split_seed, glove=glove,
+            keep=[k for k, v in given.items() if v is not None], on_fold=lambda fold, folds, message: print(message, flush=True),
+            should_stop=lambda: stop["requested"],
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    print(result.table())
+    if len(result.folds) < args.folds:
+        print(f"(stopped: {len(result.folds)} of {args.folds} folds)")
+    return 0
+
+
 def _submit_and_follow(args, store, name, model_config, train_config) -> int:
     """Put the job on the queue in the models folder and print its progress until it ends."""
     from .access import Who, new_owner_id
@@ -226,6 +287,7 @@ def _submit_and_follow(args, store, name, model_config, train_config) -> int:
         own = _load_own_data(args.data, args.text_column, args.label_column)
         _print_notes(own)
         splits = train_val_test_split(own, seed=args.split_seed)
+        model_config, train_config = _fit_to_own_data(args, model_config, train_config, splits[0], len(splits[1]))
         sizes = tuple(len(part) for part in splits)
         data = DataSpec("file", f"{own.source} ({len(own):,} texts)", path=save_splits(root, splits), sizes=sizes)
     else:

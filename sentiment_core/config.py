@@ -83,6 +83,9 @@ class ModelConfig(_DictConfig):
     # Which words of a review longer than seq_len are read: "start" (the seed), "end", where
     # reviews often give their verdict, or "both" (the first quarter and the last three quarters).
     keep: str = "start"
+    # Mark a negation's scope: the words after "not", "n't", "never", "no" ... up to the end of the
+    # clause are read as NOT_word, a different word from word (text.mark_negation).
+    negation: bool = False
     lstm_units: int = 64
     bigram_buckets: int = 100_000
     num_classes: int = 2
@@ -119,6 +122,8 @@ class ModelConfig(_DictConfig):
             _check_fraction(name, getattr(self, name))
         if self.pooling not in ("max", "flatten"):
             raise ValueError(f"pooling must be 'max' or 'flatten'; got {self.pooling!r}.")
+        if not isinstance(self.negation, bool):
+            raise ValueError(f"negation must be true or false (mark the words after a negation NOT_); got {self.negation!r}.")
         if self.keep not in KEEP_CHOICES:
             raise ValueError(
                 f"keep must be one of {', '.join(KEEP_CHOICES)} (which words of a long text are read); got {self.keep!r}."
@@ -215,7 +220,8 @@ class TrainConfig(_DictConfig):
     learning_rate: float = 1e-3
     batch_size: int = 64
     epochs: int = 3
-    # Stop after this many epochs without a better validation loss (0 = never stop early).
+    # Stop after this many epochs without a lower validation loss (0 = never stop early); either
+    # way the epoch with the best validation accuracy is the one kept.
     early_stopping_patience: int = 1
     # Momentum of an exponential moving average of the weights (0 = off, e.g. 0.99): the average
     # is copied into the model at the end of every epoch, so validation and the saved model use

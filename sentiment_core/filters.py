@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .explanations.target import LogitReader, default_target, margin_weights
-from .text import keep_window, tokenize
+from .text import keep_window
 
 BATCH = 128
 
@@ -52,7 +52,7 @@ def filter_catalogue(predictor, texts: list[str], top: int = 5, progress=None) -
     reader = LogitReader.of(predictor.model)
     target = default_target(predictor.class_names)
     margin, _ = margin_weights(reader.kernel, reader.bias, target if target >= 0 else 0)
-    token_lists = [list(keep_window(tokenize(t), config.seq_len, config.keep)) for t in texts]
+    token_lists = [list(keep_window(predictor.vocabulary.tokenize(t), config.seq_len, config.keep)) for t in texts]
     best_values = [[] for _ in widths]  # per width: (texts, filters) peak activation
     best_positions = [[] for _ in widths]
     for start in range(0, len(texts), BATCH):

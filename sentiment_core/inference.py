@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from .config import ModelConfig
-from .text import UNK, Vocabulary, head_length, pad_sequences, tokenize
+from .text import UNK, Vocabulary, head_length, pad_sequences
 
 MAX_CHARS = 1_000_000
 BATCH_SIZE = 256
@@ -129,7 +129,7 @@ class Predictor:
         probabilities = self.predict_proba(texts) if texts else []
         results = []
         for text, probs in zip(texts, probabilities):
-            tokens = tokenize(text)
+            tokens = self.vocabulary.tokenize(text)
             ids = self.vocabulary.encode_tokens(tokens)
             unknown = [t for t, i in zip(tokens, ids) if i == UNK]
             best = int(np.argmax(probs))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .encoders import HashingResult, OneHot, bag_of_ngrams, char_one_hot, hashing_trick, word_one_hot
-from .text import UNK, Vocabulary, clean_str, pad_sequences, tokenize
+from .text import NEGATION_WORDS, NOT_PREFIX, UNK, Vocabulary, clean_str, pad_sequences, tokenize
 
 MAX_LESSON_CHARS = 2000
 
@@ -23,7 +23,9 @@ MAX_LESSON_CHARS = 2000
 class Lesson:
     sentence: str
     cleaned: str
-    tokens: list[str]
+    tokens: list[str]  # as the vocabulary reads them (NOT_-marked when it marks negation)
+    negation_marked: list[str]  # the tokens with every negation's scope marked, whatever the vocabulary does
+    negation_roles: list[str]  # per marked token: "negator", "negated" or ""
     ids: list[int]
     unknown: list[str]
     vocabulary_size: int
@@ -65,8 +67,10 @@ def text_to_numbers(
         raise ValueError(f"Sequence length must be 1 to 500; got {seq_len}.")
     if not 1 <= ngram <= 5:
         raise ValueError(f"n-grams from 1 to 5 words; got {ngram}.")
-    tokens = tokenize(sentence)
+    tokens = vocabulary.tokenize(sentence)
     ids = vocabulary.encode_tokens(tokens)
+    marked = tokenize(sentence, negation=True)
+    roles = ["negator" if t in NEGATION_WORDS else "negated" if t.startswith(NOT_PREFIX) else "" for t in marked]
     rows = None
     if embedding is not None:
         rows = np.asarray(embedding)[ids] if ids else np.zeros((0, np.asarray(embedding).shape[1]), np.float32)
@@ -75,6 +79,8 @@ def text_to_numbers(
         sentence=sentence,
         cleaned=clean_str(sentence),
         tokens=tokens,
+        negation_marked=marked,
+        negation_roles=roles,
         ids=ids,
         unknown=[t for t, i in zip(tokens, ids) if i == UNK],
         vocabulary_size=len(vocabulary),

@@ -48,18 +48,23 @@ class TfidfLogreg:
     ``idf_`` and ``coef_`` (one row per vocabulary row), ``intercept_``, ``document_counts_``.
     """
 
-    def __init__(self, max_features: int = 500_000, ngram_max: int = 2, regularization: float = 4.0, seed: int = 42):
+    def __init__(self, max_features: int = 500_000, ngram_max: int = 2, regularization: float = 4.0, seed: int = 42,
+                 negation: bool = False):
         self.max_features = max_features
         self.ngram_max = ngram_max
         self.regularization = regularization
         self.seed = seed
+        self.negation = negation  # read words in a negation's scope as NOT_word
+
+    def tokenize(self, text: str) -> list[str]:
+        return tokenize(text, self.negation)
 
     def fit(self, texts: Sequence[str], labels: np.ndarray, num_classes: int) -> "TfidfLogreg":
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
         vectorizer = TfidfVectorizer(
-            analyzer=lambda text: ngrams(tokenize(text), self.ngram_max), min_df=MIN_DOCUMENT_COUNT,
+            analyzer=lambda text: ngrams(self.tokenize(text), self.ngram_max), min_df=MIN_DOCUMENT_COUNT,
             max_df=MAX_DOCUMENT_SHARE, sublinear_tf=True, max_features=max(self.max_features - RESERVED, 1),
             dtype=np.float32,
         )
@@ -86,7 +91,7 @@ class TfidfLogreg:
 
     @classmethod
     def from_arrays(cls, features: Sequence[str], idf, coef, intercept, config: ModelConfig) -> "TfidfLogreg":
-        model = cls(config.vocab_size, config.ngram_max, config.regularization)
+        model = cls(config.vocab_size, config.ngram_max, config.regularization, negation=config.negation)
         model.features_ = list(features)
         model.idf_, model.coef_, model.intercept_ = (np.asarray(a, np.float32) for a in (idf, coef, intercept))
         model.document_counts_ = None
@@ -131,11 +136,11 @@ class TfidfLogreg:
         return (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        return self.predict_proba_tokens([tokenize(t) for t in texts])
+        return self.predict_proba_tokens([self.tokenize(t) for t in texts])
 
     def vocabulary(self) -> Vocabulary:
         counts = {} if self.document_counts_ is None else dict(zip(self.features_, (int(c) for c in self.document_counts_)))
-        return Vocabulary.from_words([PAD_TOKEN, UNK_TOKEN, *self.features_], counts)
+        return Vocabulary.from_words([PAD_TOKEN, UNK_TOKEN, *self.features_], counts, negation=self.negation)
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {"idf": self.idf_, "coef": self.coef_, "intercept": self.intercept_}
@@ -153,7 +158,8 @@ def train_linear(train_data, val_data, test_data, model_config: ModelConfig, tra
     started = time.perf_counter()
     if progress:
         progress(ProgressEvent("start", 0, 1, message="Counting words and pairs ..."))
-    model = TfidfLogreg(model_config.vocab_size, model_config.ngram_max, model_config.regularization, train_config.seed)
+    model = TfidfLogreg(model_config.vocab_size, model_config.ngram_max, model_config.regularization, train_config.seed,
+                        model_config.negation)
     model.fit(train_data.texts, train_data.labels, classes)
     fit_seconds = time.perf_counter() - started
     cancelled = bool(should_stop and should_stop())

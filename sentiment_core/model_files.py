@@ -202,7 +202,7 @@ def read_vocabulary(folder: Path, config: ModelConfig) -> Vocabulary:
     counts = raw.get("counts") or {}
     if not isinstance(counts, dict) or not all(is_whole_number(c) and c >= 0 for c in counts.values()):
         raise ModelFileError(f"{VOCABULARY}: counts must map words to whole numbers.")
-    return Vocabulary.from_words(words, counts)
+    return Vocabulary.from_words(words, counts, negation=config.negation)
 
 
 # -- the weights -----------------------------------------------------------------------------------

@@ -44,8 +44,47 @@ def clean_str(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def tokenize(text: str) -> list[str]:
-    return clean_str(text).split()
+def tokenize(text: str, negation: bool = False) -> list[str]:
+    """The cleaned words of ``text``; with ``negation``, the words in a negation's scope marked NOT_."""
+    if not negation:
+        return clean_str(text).split()
+    tokens: list[str] = []
+    # Kim's cleaning turns . : ; into spaces; they end a negation's scope, so split at them first.
+    for clause in _CLAUSE_END.split(text):
+        tokens += mark_negation(clean_str(clause).split())
+    return tokens
+
+
+# Negation scope (Das & Chen 2001; Pang, Lee & Vaithyanathan 2002): every word after a negation
+# word gets a NOT_ prefix, so "not good" and "good" are different words to the model, up to the
+# end of the clause. Commas do not end it (Potts 2011 ends scope at clause-level punctuation
+# only): "not, in the end, good" stays negated. "but" does end it: "not great but I loved it".
+NOT_PREFIX = "NOT_"
+NEGATION_WORDS = frozenset({"not", "n't", "no", "never", "nothing", "nobody", "none", "nowhere", "neither", "nor",
+                            "cannot"})
+SCOPE_ENDS = frozenset({"!", "?", "but"})
+_UNMARKED = frozenset({",", "(", ")"})  # punctuation inside a scope stays itself
+_CLAUSE_END = re.compile(r"[.:;]")
+
+
+def mark_negation(tokens: Sequence[str]) -> list[str]:
+    """``tokens`` (one clause) with each word after a negation word prefixed NOT_, up to ``! ? but``.
+
+    >>> mark_negation("i did n't like the plot , or the acting but the music".split())
+    ['i', 'did', "n't", 'NOT_like', 'NOT_the', 'NOT_plot', ',', 'NOT_or', 'NOT_the', 'NOT_acting', 'but', 'the', 'music']
+    """
+    marked, negated = [], False
+    for token in tokens:
+        if token in SCOPE_ENDS:
+            negated = False
+            marked.append(token)
+        elif token in NEGATION_WORDS or token in _UNMARKED:
+            # A second negation keeps the scope open rather than cancelling it.
+            negated = negated or token in NEGATION_WORDS
+            marked.append(token)
+        else:
+            marked.append(NOT_PREFIX + token if negated else token)
+    return marked
 
 
 class Vocabulary:
@@ -56,16 +95,23 @@ class Vocabulary:
     [2, 5, 1]
     """
 
-    def __init__(self, size: int = 5000, min_count: int = 1):
+    negation = False  # for vocabularies pickled before the option existed
+
+    def __init__(self, size: int = 5000, min_count: int = 1, negation: bool = False):
         self.size = size
         self.min_count = min_count
+        self.negation = negation  # words in a negation's scope are read as NOT_word (see mark_negation)
+
+    def tokenize(self, text: str) -> list[str]:
+        """The tokens this vocabulary reads ``text`` as (NOT_-marked when it marks negation)."""
+        return tokenize(text, self.negation)
 
     def fit(self, texts: Iterable[str]) -> "Vocabulary":
         if self.size < 3:
             raise ValueError(f"A vocabulary needs room for padding, unknown and a word: size >= 3, got {self.size}.")
         counts: Counter[str] = Counter()
         for text in texts:
-            counts.update(tokenize(text))
+            counts.update(self.tokenize(text))
         if not counts:
             raise ValueError("Cannot build a vocabulary: the texts contain no words.")
         # Ties are broken alphabetically so the same corpus always gives the same ids.
@@ -77,11 +123,11 @@ class Vocabulary:
         return self
 
     @classmethod
-    def from_words(cls, words: Sequence[str], counts: dict | None = None) -> "Vocabulary":
+    def from_words(cls, words: Sequence[str], counts: dict | None = None, negation: bool = False) -> "Vocabulary":
         """Rebuild a fitted vocabulary from its saved word list (with the two special tokens)."""
         if list(words[:2]) != [PAD_TOKEN, UNK_TOKEN]:
             raise ValueError("A saved vocabulary must start with '<pad>' and '<unk>'.")
-        vocab = cls(size=len(words))
+        vocab = cls(size=len(words), negation=negation)
         vocab.words_ = list(words)
         vocab.index_ = {w: i for i, w in enumerate(vocab.words_)}
         vocab.counts_ = dict(counts or {})
@@ -98,7 +144,7 @@ class Vocabulary:
 
     def encode(self, text: str) -> list[int]:
         self._words()
-        return [self.index_.get(token, UNK) for token in tokenize(text)]
+        return [self.index_.get(token, UNK) for token in self.tokenize(text)]
 
     def encode_tokens(self, tokens: Iterable[str]) -> list[int]:
         self._words()

@@ -14,9 +14,10 @@ from typing import Callable
 import keras
 import numpy as np
 
+from .buckets import LengthBuckets, can_bucket, encode_unpadded, predict_bucketed
 from .config import ModelConfig, TrainConfig
 from .data import Dataset
-from .text import Vocabulary
+from .text import Vocabulary, pad_sequences
 
 
 @dataclass
@@ -50,7 +51,11 @@ class TrainedModel:
 
 
 class TrainingCallback(keras.callbacks.Callback):
-    """Bridges Keras to a progress function and a stop flag; keeps the best epoch's weights."""
+    """Bridges Keras to a progress function and a stop flag; keeps the best epoch's weights.
+
+    Training stops after ``patience`` epochs without a lower validation loss (0 = never); the
+    epoch with the best validation accuracy is the one whose weights are put back at the end.
+    """
 
     def __init__(self, progress, should_stop, epochs, batches, batch_size, patience, train_size):
         super().__init__()
@@ -60,6 +65,7 @@ class TrainingCallback(keras.callbacks.Callback):
         self.patience = patience
         self.train_size = train_size
         self.best_accuracy, self.best_loss, self.best_epoch, self.best_weights = -1.0, np.inf, 0, None
+        self.lowest_loss, self.lowest_loss_epoch = np.inf, 0
         self.cancelled = False
         self.stopped_early = False
         self.history: dict[str, list] = {"epoch": [], "loss": [], "accuracy": [], "val_loss": [], "val_accuracy": [], "seconds": []}
@@ -109,13 +115,22 @@ class TrainingCallback(keras.callbacks.Callback):
             self.history[key].append(logs.get(key))
         self.history["epoch"].append(epoch + 1)
         self.history["seconds"].append(seconds)
+        # Two questions, two signals. When to stop: patience counts epochs since the lowest
+        # validation loss, the smooth signal (accuracy on a small validation set moves in steps of
+        # 1/n and stopped runs while the loss still fell). Which epoch to keep: the one with the
+        # best validation accuracy (ties: the lower loss), the measure the model is judged on;
+        # it often comes an epoch or two after the lowest loss, once the model is surer but no
+        # more often wrong.
+        loss = logs["val_loss"] if np.isfinite(logs["val_loss"]) else np.inf
+        if loss < self.lowest_loss:
+            self.lowest_loss, self.lowest_loss_epoch = loss, epoch + 1
         improved = logs["val_accuracy"] > self.best_accuracy or (
-            logs["val_accuracy"] == self.best_accuracy and logs["val_loss"] < self.best_loss
+            logs["val_accuracy"] == self.best_accuracy and loss < self.best_loss
         )
         if improved:
-            self.best_accuracy, self.best_loss, self.best_epoch = logs["val_accuracy"], logs["val_loss"], epoch + 1
+            self.best_accuracy, self.best_loss, self.best_epoch = logs["val_accuracy"], loss, epoch + 1
             self.best_weights = self.model.get_weights()
-        elif self.patience and epoch + 1 - self.best_epoch >= self.patience:
+        if self.patience and epoch + 1 - self.lowest_loss_epoch >= self.patience:
             self.stopped_early = True
             self.model.stop_training = True
         rate = self.samples / self.train_seconds if self.train_seconds else 0.0
@@ -205,9 +220,20 @@ def train(
     runtime.set_seed(train_config.seed)
     started = time.perf_counter()
 
-    vocabulary = Vocabulary(size=model_config.vocab_size).fit(train_data.texts)
-    x_train = vocabulary.encode_batch(train_data.texts, model_config.seq_len, model_config.keep)
-    x_val = vocabulary.encode_batch(val_data.texts, model_config.seq_len, model_config.keep)
+    vocabulary = Vocabulary(size=model_config.vocab_size, negation=model_config.negation).fit(train_data.texts)
+    bucketing = can_bucket(model_config)
+    if bucketing:
+        # Batches of similar length, each padded only as far as it needs (buckets.py): the same
+        # answers as padding to seq_len, without convolving the padding.
+        train_sequences = encode_unpadded(vocabulary, train_data.texts, model_config)
+        val_sequences = encode_unpadded(vocabulary, val_data.texts, model_config)
+        x_train = pad_sequences(train_sequences, model_config.seq_len) if film is not None else None
+        train_inputs = LengthBuckets(train_sequences, train_data.labels, train_config.batch_size, model_config,
+                                     seed=train_config.seed)
+        val_inputs = LengthBuckets(val_sequences, val_data.labels, 256, model_config)
+    else:
+        x_train = vocabulary.encode_batch(train_data.texts, model_config.seq_len, model_config.keep)
+        x_val = vocabulary.encode_batch(val_data.texts, model_config.seq_len, model_config.keep)
 
     matrix, coverage = None, None
     if model_config.uses_glove:
@@ -219,7 +245,7 @@ def train(
         matrix, coverage = glove.embedding_matrix(vocabulary, seed=train_config.seed)
         matrix = _pad_rows(matrix, model_config.vocab_size)
 
-    batches = int(np.ceil(len(x_train) / train_config.batch_size))
+    batches = int(np.ceil(len(train_data) / train_config.batch_size))
     model = build_model(model_config, matrix)
     model.compile(
         optimizer=_optimizer(train_config, batches),
@@ -228,7 +254,7 @@ def train(
     )
     callback = TrainingCallback(
         progress, should_stop, train_config.epochs, batches, train_config.batch_size, train_config.early_stopping_patience,
-        len(x_train),
+        len(train_data),
     )
     callbacks = [callback]
     filming = None
@@ -236,16 +262,19 @@ def train(
         filming = film_callback(model, vocabulary, x_train, train_data.labels, train_data.class_names, film, batches,
                                 on_frame)
         callbacks += [filming] if filming is not None else []
-    model.fit(
-        x_train,
-        train_data.labels,
-        batch_size=train_config.batch_size,
-        epochs=train_config.epochs,
-        validation_data=(x_val, val_data.labels),
-        callbacks=callbacks,
-        shuffle=True,
-        verbose=0,
-    )
+    if bucketing:
+        model.fit(train_inputs, epochs=train_config.epochs, validation_data=val_inputs, callbacks=callbacks, verbose=0)
+    else:
+        model.fit(
+            x_train,
+            train_data.labels,
+            batch_size=train_config.batch_size,
+            epochs=train_config.epochs,
+            validation_data=(x_val, val_data.labels),
+            callbacks=callbacks,
+            shuffle=True,
+            verbose=0,
+        )
     if callback.best_weights is not None:
         model.set_weights(callback.best_weights)
     train_seconds = time.perf_counter() - started
@@ -260,6 +289,8 @@ def train(
         "train_seconds": train_seconds,
         "reviews_per_s": callback.samples / callback.train_seconds if callback.train_seconds else 0.0,
         "seconds_per_epoch": float(np.mean(callback.history["seconds"])) if callback.history["seconds"] else None,
+        # The share of the training batches' grid that was padding (None: every batch padded to seq_len).
+        "padding_fraction": train_inputs.padded_fraction() if bucketing else None,
         "glove_coverage": coverage,
     }
     if test_data is not None:
@@ -285,8 +316,13 @@ def evaluate(model, vocabulary: Vocabulary, model_config: ModelConfig, data: Dat
     """Accuracy, loss, confusion matrix, per-class precision/recall and a few mistakes."""
     from .metrics import evaluate_probabilities
 
-    x = vocabulary.encode_batch(data.texts, model_config.seq_len, model_config.keep)
-    return evaluate_probabilities(predict_in_batches(model, x, batch_size), data)
+    if can_bucket(model_config) and model.input_shape[-1] is None:
+        probabilities = predict_bucketed(model, encode_unpadded(vocabulary, data.texts, model_config), model_config,
+                                         batch_size)
+    else:
+        x = vocabulary.encode_batch(data.texts, model_config.seq_len, model_config.keep)
+        probabilities = predict_in_batches(model, x, batch_size)
+    return evaluate_probabilities(probabilities, data)
 
 
 def predict_in_batches(model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:

@@ -74,3 +74,62 @@ def test_the_split_seed_not_the_model_seed_decides_the_test_set(tmp_path, monkey
     (first, seed_1), (second, seed_2), (third, _) = seen
     assert (seed_1, seed_2) == (1, 2) and first == second and len(first) == 40
     assert set(third) != set(first)
+
+
+def test_epoch_cap_and_patience_fit_the_data_size():
+    from sentiment_core.fit_data import MAX_EPOCHS, fit_training
+
+    _, train_config = default_configs("multicnn")  # 6 epochs tuned on 22,500 IMDB reviews, patience 1
+    fitted, notes = fit_training(train_config, 9_000, 1_000, "sentences")
+    # 6 x 22,500 / 9,000 = 15 epochs take the same optimiser steps; 1,000 validation texts are noisy.
+    assert (fitted.epochs, fitted.early_stopping_patience) == (15, 3)
+    assert "At most 15 epochs" in notes[0] and "±1.6 points" in notes[1]
+    big, notes = fit_training(train_config, 45_000, 5_000)
+    assert (big.epochs, big.early_stopping_patience) == (6, 1) and notes == []  # never fewer epochs than tuned
+    assert fit_training(train_config, 3_000, 3_000)[0].early_stopping_patience == 2
+    assert fit_training(train_config, 50, 10)[0].epochs == MAX_EPOCHS
+    # Early stopping the user turned off stays off.
+    assert fit_training(train_config.replace(early_stopping_patience=0), 900, 100)[0].early_stopping_patience == 0
+    fit = fit_to_texts(["a b c"] * 50, default_configs("fasttext")[0], train_config=train_config, validation_size=10)
+    assert fit.train_config.epochs == MAX_EPOCHS and any("At most" in note for note in fit.notes)
+    assert fit_to_texts(["a b c"] * 50, default_configs("fasttext")[0]).train_config is None
+
+
+def test_folds_partition_the_data_the_same_way_for_every_model():
+    from sentiment_core.crossval import fold_splits
+
+    data = make_dataset(200, seed=4)
+    folds = fold_splits(data, 5, seed=3)
+    tests = [t for _, _, t in folds]
+    assert sorted(text for t in tests for text in t.texts) == sorted(data.texts)  # every text tested once
+    for train_set, val_set, test_set in folds:
+        assert not set(test_set.texts) & (set(train_set.texts) | set(val_set.texts))
+        assert len(val_set) == 16 and len(train_set) == 144
+        assert abs(test_set.labels.mean() - data.labels.mean()) < 0.05  # stratified
+    assert [t.texts for _, _, t in fold_splits(data, 5, seed=3)] == [t.texts for t in tests]
+    with pytest.raises(ValueError, match="from 2 to 20"):
+        fold_splits(data, 1)
+    small = make_dataset(12, seed=1)
+    smallest = min(small.class_counts().values())
+    with pytest.raises(ValueError, match=f"at least {smallest + 1} texts of every class"):
+        fold_splits(small, smallest + 1)
+
+
+def test_cli_folds_prints_a_table_with_mean_and_std(tmp_path, capsys):
+    from sentiment_core.cli import main
+
+    data = make_dataset(300, seed=2)
+    table = tmp_path / "own.csv"
+    table.write_text("text,label\n" + "".join(f"{t} {i},{data.class_names[y]}\n"
+                                              for i, (t, y) in enumerate(zip(data.texts, data.labels))))
+    assert main(["--models-dir", str(tmp_path / "m"), "train", "--model", "fasttext", "--data", str(table), "--folds", "3",
+                 "--epochs", "5"]) == 0
+    out = capsys.readouterr().out
+    rows = [line.split() for line in out.splitlines() if line.split()[:1] in (["1"], ["2"], ["3"])]
+    assert len(rows) == 3 and "test accuracy" in out and "± " in out and "over 3 folds, split seed 42" in out
+    accuracies = [float(row[-2]) for row in rows]
+    mean = float(out.split("test accuracy ")[-1].split(" ±")[0])
+    assert mean == pytest.approx(sum(accuracies) / 3, abs=1e-4) and mean > 0.75  # the words carry the labels
+    assert not (tmp_path / "m").exists() or not any((tmp_path / "m").iterdir())  # nothing saved
+    assert main(["--models-dir", str(tmp_path / "m"), "train", "--model", "fasttext", "--folds", "3"]) == 2
+    assert "--folds cross-validates your own --data" in capsys.readouterr().err

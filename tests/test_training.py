@@ -115,3 +115,24 @@ def test_weight_averaging_puts_the_average_into_the_model_each_epoch():
     assert trained.metrics["val_accuracy"] >= 0.9
     with pytest.raises(ValueError, match="weight_averaging"):
         TrainConfig(weight_averaging=1.0)
+
+
+def test_early_stopping_watches_the_validation_loss_and_keeps_the_most_accurate_epoch():
+    """Issue 13, part 3: the documented rule. Training stops ``patience`` epochs after the lowest
+    validation loss, and the epoch kept is the most accurate one (ties: the lower loss)."""
+    from sentiment_core.training import evaluate
+
+    train_set, val_set, test_set = splits()
+    noisy = val_set.labels.copy()
+    noisy[np.random.default_rng(1).random(len(noisy)) < 0.25] ^= 1  # a validation loss that turns up when it overfits
+    val_set.labels = noisy
+    trained = train(train_set, val_set, test_set, CONFIG, FAST.replace(epochs=40, early_stopping_patience=2,
+                                                                       learning_rate=0.05))
+    m, h = trained.metrics, trained.history
+    lowest = int(np.argmin(h["val_loss"])) + 1
+    assert m["stopped_early"] and m["epochs_run"] == lowest + 2 < 40
+    best = max(range(len(h["epoch"])), key=lambda i: (h["val_accuracy"][i], -h["val_loss"][i])) + 1
+    assert m["best_epoch"] == best and m["val_accuracy"] == pytest.approx(max(h["val_accuracy"]))
+    # The saved weights are the kept epoch's: its validation loss is measured again.
+    assert evaluate(trained.model, trained.vocabulary, trained.model_config, val_set)["test_loss"] == pytest.approx(
+        m["val_loss"], rel=1e-3)

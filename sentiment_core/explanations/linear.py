@@ -14,13 +14,13 @@ from collections import defaultdict
 
 import numpy as np
 
-from ..text import UNK, tokenize
+from ..text import UNK
 from .target import add_note, margin_weights
 
 
 def explain_linear(predictor, text: str, method: str, index: int, result: dict) -> dict:
     model = predictor.model
-    tokens = tokenize(text)
+    tokens = predictor.vocabulary.tokenize(text)
     weights, bias = margin_weights(model.coef_, model.intercept_, index)
     row = model.transform_tokens([tokens])
     result["margin"] = float((row @ weights)[0] + bias)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..text import UNK, keep_window, tokenize
+from ..text import UNK, keep_window
 from . import DEFAULT_METHOD, METHODS
 from .exact import exact_available, fasttext_shares, kim_shares
 from .forward import embedded_input
@@ -34,7 +34,7 @@ def explain(predictor, text: str, method: str = DEFAULT_METHOD, target=None, ste
         from .linear import explain_linear
 
         return explain_linear(predictor, text, method, index, result)
-    tokens = list(keep_window(tokenize(text), config.seq_len, config.keep))
+    tokens = list(keep_window(predictor.vocabulary.tokenize(text), config.seq_len, config.keep))
     ids = predictor.vocabulary.encode_tokens(tokens)
     word_ids = predictor.encode([text])
     reader = _reader(predictor)
