@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -179,33 +180,17 @@ def cmd_train(args) -> int:
     from . import runtime
     from .training import train
 
-    glove = None
-    if model_config.uses_glove and args.glove:
-        from .glove import load_glove
-
-        glove = load_glove(args.glove)
-        model_config = model_config.replace(embedding_dim=glove.dim)
+    glove, model_config = _given_glove(args, model_config)
 
     print(f"Training {model_config.variant} on {runtime.describe_device()}")
     print(f"  data: {len(train_set):,} train / {len(val_set):,} validation / {len(test_set):,} test ({train_set.source})")
     print(f"  model: {model_config}\n  training: {train_config}")
 
-    stop = {"requested": False}
-
-    def on_interrupt(signum, frame):
-        if stop["requested"]:
-            raise KeyboardInterrupt
-        stop["requested"] = True
-        print("\nStopping after this batch (keeps the best epoch); Ctrl-C again to abort.", flush=True)
-
-    previous = signal.signal(signal.SIGINT, on_interrupt)
-    try:
+    with _ctrl_c_stops("keeps the best epoch") as should_stop:
         trained = train(
             train_set, val_set, test_set, model_config, train_config, glove=glove,
-            progress=_print_progress, should_stop=lambda: stop["requested"],
+            progress=_print_progress, should_stop=should_stop,
         )
-    finally:
-        signal.signal(signal.SIGINT, previous)
     m = trained.metrics
     if m["val_accuracy"] is not None:
         print(f"validation accuracy: {m['val_accuracy']:.4f} (best epoch {m['best_epoch']} of {m['epochs_run']})")
@@ -218,6 +203,35 @@ def cmd_train(args) -> int:
         path = store.save(name, trained, overwrite=args.overwrite)
         print(f"saved as {name!r} in {path}")
     return 0
+
+
+def _given_glove(args, model_config):
+    """``(vectors, config)``: the --glove file's vectors and the embedding size they set, or (None, config)."""
+    if not (model_config.uses_glove and args.glove):
+        return None, model_config
+    from .glove import load_glove
+
+    glove = load_glove(args.glove)
+    return glove, model_config.replace(embedding_dim=glove.dim)
+
+
+@contextlib.contextmanager
+def _ctrl_c_stops(what_happens: str):
+    """While inside: the first Ctrl-C asks to stop after the current batch (the yielded function
+    says whether it was pressed), a second one aborts."""
+    stop = {"requested": False}
+
+    def on_interrupt(signum, frame):
+        if stop["requested"]:
+            raise KeyboardInterrupt
+        stop["requested"] = True
+        print(f"\nStopping after this batch ({what_happens}); Ctrl-C again to abort.", flush=True)
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield lambda: stop["requested"]
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _cross_validate(args, model_config, train_config) -> int:
@@ -236,36 +250,20 @@ def _cross_validate(args, model_config, train_config) -> int:
     import_keras_quietly()
     from . import runtime
 
-    glove = None
-    if model_config.uses_glove and args.glove:
-        from .glove import load_glove
-
-        glove = load_glove(args.glove)
-        model_config = model_config.replace(embedding_dim=glove.dim)
+    glove, model_config = _given_glove(args, model_config)
     # Fit per fold only what the command line left open.
     given = {"seq_len": args.seq_len, "vocab_size": args.vocab_size, "epochs": args.epochs,
              "early_stopping_patience": args.patience}
     print(f"{args.folds}-fold cross-validation of {model_config.variant} on {runtime.describe_device()}: {len(own):,} texts "
           f"({own.source}), split seed {args.split_seed}")
-    stop = {"requested": False}
-
-    def on_interrupt(signum, frame):
-        if stop["requested"]:
-            raise KeyboardInterrupt
-        stop["requested"] = True
-        print("\nStopping after this batch; the folds done so far are reported.", flush=True)
-
-    previous = signal.signal(signal.SIGINT, on_interrupt)
-    try:
-        if any(v is not None for v in given.values()):
-            print("  (--seq-len / --vocab-size / --epochs / --patience given on the command line are kept in every fold)")
+    if any(v is not None for v in given.values()):
+        print("  (--seq-len / --vocab-size / --epochs / --patience given on the command line are kept in every fold)")
+    with _ctrl_c_stops("the folds done so far are reported") as should_stop:
         result = cross_validate(
             own, model_config, train_config, args.folds, args.split_seed, glove=glove,
             keep=[k for k, v in given.items() if v is not None], on_fold=lambda fold, folds, message: print(message, flush=True),
-            should_stop=lambda: stop["requested"],
+            should_stop=should_stop,
         )
-    finally:
-        signal.signal(signal.SIGINT, previous)
     print(result.table())
     if len(result.folds) < args.folds:
         print(f"(stopped: {len(result.folds)} of {args.folds} folds)")

@@ -225,7 +225,8 @@ def test_train_predict_and_every_page_in_chromium(server, tmp_path):
         case = opened.value
         # The case's sentence is in the box and the model's card answers it.
         expect(case.locator(".card-model", has_text="quick-fasttext")).to_be_visible(timeout=60_000)
-        assert case.get_by_label("Type a sentence").input_value(timeout=30_000).strip()
+        # The box fills from the link's query parameter once the page has run: wait for it.
+        expect(case.get_by_label("Type a sentence")).to_have_value(re.compile(r"\S"), timeout=30_000)
         if case is not page:
             case.close()
 
