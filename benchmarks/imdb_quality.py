@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -29,7 +31,9 @@ from sentiment_core.config import VARIANTS, default_configs  # noqa: E402
 from sentiment_core.data import imdb_splits, load_imdb  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "imdb_quality.json"
-TARGETS = {"dense": 0.86, "cnn": 0.87, "multicnn": 0.885, "glove-tuned": 0.885, "fasttext": 0.885}
+# Issue 13's targets (the first three from the issue before it): one network >= 91.5 %, and
+# fastText, Kim's CNN and GloVe-tuned each >= 90.5 % (Keras' fastText-bigram example: 90.56 %).
+TARGETS = {"dense": 0.86, "cnn": 0.87, "multicnn": 0.905, "glove-tuned": 0.905, "fasttext": 0.905, "nb-ngrams": 0.915}
 SENTENCE = "the movie was awesome. Loved it"
 BEGIN, END = "<!-- imdb_quality:begin -->", "<!-- imdb_quality:end -->"
 
@@ -44,6 +48,31 @@ def tfidf_baseline(train, test) -> dict:
     classifier = LogisticRegression(C=4.0, max_iter=1000).fit(features, train.labels)
     accuracy = float((classifier.predict(vectorizer.transform(test.texts)) == test.labels).mean())
     return {"variant": "tfidf-logreg", "test_accuracy": accuracy, "seconds": time.perf_counter() - start}
+
+
+def nbsvm_baseline(train, test, ngram_max: int = 2, c: float = 1.0, beta: float = 0.25) -> dict:
+    """NBSVM (Wang & Manning 2012): binary n-grams scaled by their Naive Bayes log-count ratios, a
+    linear SVM on top (L2-regularised, squared hinge, C = 1), its weights interpolated towards their
+    mean magnitude (w' = (1 - beta) * mean|w| + beta * w, beta = 0.25), as in the paper."""
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.svm import LinearSVC
+
+    from sentiment_core.naive_bayes import log_count_ratios
+    from sentiment_core.text import tokenize
+
+    start = time.perf_counter()
+    vectorizer = CountVectorizer(tokenizer=tokenize, lowercase=False, token_pattern=None, ngram_range=(1, ngram_max),
+                                 binary=True)
+    features = vectorizer.fit_transform(train.texts)
+    presence = np.vstack([np.asarray(features[train.labels == k].sum(axis=0)).ravel() for k in (0, 1)])
+    ratio = log_count_ratios(presence)[:, 1]
+    svm = LinearSVC(C=c, loss="squared_hinge", dual=True, max_iter=5000).fit(features.multiply(ratio).tocsr(), train.labels)
+    weights = svm.coef_.ravel()
+    weights = (1 - beta) * np.abs(weights).mean() + beta * weights
+    scores = vectorizer.transform(test.texts).multiply(ratio).tocsr() @ weights + beta * svm.intercept_[0]
+    accuracy = float(((scores > 0).astype(int) == test.labels).mean())
+    return {"variant": f"nbsvm-{ngram_max}", "test_accuracy": accuracy, "seconds": time.perf_counter() - start,
+            "features": int(len(ratio))}
 
 
 def latency_ms(predictor, repeats: int = 50) -> float:
@@ -105,16 +134,33 @@ def write_readme(results: dict) -> None:
     b = results.get("baseline")
     if b:
         rows.append(f"| TF-IDF 1-2-gram + logistic regression (baseline) | {b['test_accuracy']:.2%} | — | — | — | {b['seconds']:.0f} s in all | — | — |")
+    nb = results.get("nbsvm")
+    if nb:
+        rows.append(f"| NBSVM-bi (Wang & Manning 2012; paper: 91.22 %) | {nb['test_accuracy']:.2%} | — | — | — | {nb['seconds']:.0f} s in all | — | — |")
     env = results["environment"]
     caption = (
         f"\nMeasured by `benchmarks/imdb_quality.py` on {env['date']}: {env['device']}, Keras backend "
         f"{env['backend']}; each row is the latest run of that variant with the settings it shows (cap = "
-        "most epochs; early stopping after one epoch without gain). "
-        f"{_split_text(results)}; vocabulary 5,000, length 500, embedding 50.\n"
+        "most epochs; early stopping after the variant's patience in epochs without a lower validation loss: 1, "
+        "nb-ngrams 3). "
+        f"{_split_text(results)}; vocabulary 5,000, length 500, embedding 50{_exceptions(results)}.\n"
     )
     block = f"{BEGIN}\n" + "\n".join(rows) + "\n" + caption + END
     start, end = text.index(BEGIN), text.index(END) + len(END)
     readme.write_text(text[:start] + block + text[end:])
+
+
+def _exceptions(results: dict) -> str:
+    """The rows that read more than 5,000 words or 500 of them, said in the caption."""
+    notes = []
+    for r in results["variants"]:
+        c = r["model_config"]
+        if (c["vocab_size"], c["seq_len"]) != (5000, 500):
+            what = f"`{r['variant']}` {c['vocab_size']:,} words, length {c['seq_len']:,} ({c['keep']})"
+            if r["variant"] == "nb-ngrams":
+                what += f", 1-{c['ngram_max']}-grams in {c['bigram_buckets']:,} buckets"
+            notes.append(what)
+    return f" except {'; '.join(notes)}" if notes else ""
 
 
 def _split_text(results: dict) -> str:
@@ -152,6 +198,8 @@ def main() -> None:
         if not args.no_baseline:
             results["baseline"] = tfidf_baseline(train, imdb.test)
             print(f"tfidf-logreg: {results['baseline']['test_accuracy']:.4f} in {results['baseline']['seconds']:.1f} s", flush=True)
+            results["nbsvm"] = nbsvm_baseline(train, imdb.test)
+            print(f"NBSVM-bi: {results['nbsvm']['test_accuracy']:.4f} in {results['nbsvm']['seconds']:.1f} s", flush=True)
         glove = load_glove()
         for variant in args.variants:
             row = run_variant(variant, train, val, imdb.test, glove)

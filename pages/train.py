@@ -14,7 +14,7 @@ import streamlit as st
 
 from pages import map_figures, ui
 from sentiment_core import paths
-from sentiment_core.config import VARIANT_DESCRIPTIONS, VARIANTS, default_configs, seed_preset
+from sentiment_core.config import MAX_FASTTEXT_VOCAB, VARIANT_DESCRIPTIONS, VARIANTS, default_configs, seed_preset
 from sentiment_core.data import MAX_TABLE_BYTES, imdb_status, load_table, table_columns, train_val_test_split
 from sentiment_core.estimates import estimate
 from sentiment_core.film import job_film_path
@@ -72,6 +72,37 @@ def neural_settings(variant: str, model_config, train_config, k: str) -> tuple[d
     )
     return changes, {"epochs": int(epochs), "batch_size": int(batch_size), "learning_rate": float(learning_rate),
                      "early_stopping_patience": int(patience), "weight_averaging": float(averaging), "seed": int(seed)}
+
+
+def ngram_settings(model_config, train_config, k: str) -> tuple[dict, dict]:
+    """nb-ngrams: which n-grams it counts and how its one weight per n-gram is trained."""
+    a, b, c = st.columns(3)
+    vocab_size = a.number_input("Vocabulary size", 100, MAX_FASTTEXT_VOCAB, model_config.vocab_size, 1000,
+                                key=f"train_vocab-{k}", persist_state=KEEP)
+    seq_len = b.number_input("Sequence length (words)", 8, 2000, model_config.seq_len, 8, key=f"train_len-{k}", persist_state=KEEP)
+    ngram_max = c.radio("n-grams up to", [1, 2, 3], index=model_config.ngram_max - 1, horizontal=True,
+                        format_func=lambda n: {1: "words", 2: "pairs", 3: "triples"}[n], key=f"train_ngram-{k}",
+                        persist_state=KEEP)
+    buckets = a.select_slider("Hash buckets for pairs and triples", sorted({100_000, 500_000, 1_000_000, 2_000_000, model_config.bigram_buckets}),
+                              model_config.bigram_buckets, key=f"train_buckets-{k}", persist_state=KEEP,
+                              help="More buckets, fewer n-grams sharing one weight (at most 2,000,000).")
+    keep = b.radio("Long texts: read the", list(KEEP_CHOICES), index=KEEP_CHOICES.index(model_config.keep),
+                   format_func=lambda keep: "start + end" if keep == "both" else keep,
+                   horizontal=True, key=f"train_keep-{k}", persist_state=KEEP)
+    negation = c.checkbox("Mark negation (NOT_)", model_config.negation, key=f"train_neg-{k}", persist_state=KEEP,
+                          help="Words after not, n't, no, never ... up to the end of the clause are read as NOT_word.")
+    a, b, c = st.columns(3)
+    epochs = a.number_input("Epochs (most)", 1, 40, train_config.epochs, 1, key=f"train_epochs-{k}", persist_state=KEEP)
+    batch_size = b.select_slider("Batch size", [16, 32, 64, 128, 256], train_config.batch_size, key=f"train_batch-{k}", persist_state=KEEP)
+    rates = sorted({0.01, 0.03, 0.1, 0.3, train_config.learning_rate})
+    learning_rate = c.select_slider(f"Learning rate ({train_config.optimizer.capitalize()})", rates, train_config.learning_rate,
+                                    key=f"train_lr-{k}", persist_state=KEEP)
+    patience = a.number_input("Early stopping patience (0 = off)", 0, 5, train_config.early_stopping_patience, 1, key=f"train_pat-{k}", persist_state=KEEP)
+    seed = b.number_input("Random seed", 0, 10_000, train_config.seed, 1, key=f"train_seed-{k}", persist_state=KEEP)
+    return ({"vocab_size": int(vocab_size), "seq_len": int(seq_len), "ngram_max": int(ngram_max), "bigram_buckets": int(buckets),
+             "keep": keep, "negation": bool(negation)},
+            {"epochs": int(epochs), "batch_size": int(batch_size), "learning_rate": float(learning_rate),
+             "early_stopping_patience": int(patience), "seed": int(seed)})
 
 
 def linear_settings(model_config, train_config, k: str) -> tuple[dict, dict]:
@@ -355,6 +386,8 @@ with settings:
     with st.expander("Hyperparameters", expanded=False):
         if model_config.is_linear:
             changes, train_changes = linear_settings(model_config, train_config, k)
+        elif variant == "nb-ngrams":
+            changes, train_changes = ngram_settings(model_config, train_config, k)
         else:
             changes, train_changes = neural_settings(variant, model_config, train_config, k)
     try:

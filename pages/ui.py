@@ -193,8 +193,8 @@ def models_best_first():
 
 
 def embedding_models_best_first():
-    """Models that learned word vectors (every kind but the TF-IDF baseline), best first."""
-    return [m for m in models_best_first() if not m.config.is_linear]
+    """Models that learned word vectors (every kind but the TF-IDF baseline and nb-ngrams), best first."""
+    return [m for m in models_best_first() if m.config.learns_word_vectors]
 
 
 def pick_models(key: str, default_count: int, help: str) -> list[str]:

@@ -83,8 +83,11 @@ class LengthBuckets(keras.utils.PyDataset):
         self.sequences, self.labels = sequences, np.asarray(labels)
         self.batch_size, self.config = batch_size, config
         self.lengths = np.array([len(s) for s in sequences])
+        # Ordered by the length each text is padded to: two first batches whose longest texts
+        # differ but pad to the same length would fix Keras' input shape to that length.
+        self.padded = np.array([padded_length(n, config) for n in self.lengths], dtype=int)
         self.rng = np.random.default_rng(seed) if seed is not None else None
-        self.batches = batch_order(self.lengths, batch_size, self.rng)
+        self.batches = batch_order(self.padded, batch_size, self.rng)
 
     def __len__(self) -> int:
         return len(self.batches)
@@ -95,7 +98,7 @@ class LengthBuckets(keras.utils.PyDataset):
 
     def on_epoch_end(self):
         if self.rng is not None:
-            self.batches = batch_order(self.lengths, self.batch_size, self.rng)
+            self.batches = batch_order(self.padded, self.batch_size, self.rng)
 
     def padded_fraction(self) -> float:
         """The share of the padded grid that is padding (for the report)."""

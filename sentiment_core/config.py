@@ -21,6 +21,7 @@ VARIANTS = (
     "multichannel",
     "fasttext",
     "bilstm",
+    "nb-ngrams",
     "tfidf-logreg",
 )
 
@@ -33,6 +34,8 @@ VARIANT_DESCRIPTIONS = {
     "multichannel": "Kim's two channels: one frozen GloVe copy, one trainable copy",
     "fasttext": "Averaged embeddings of words and hashed bigrams (Joulin et al. 2016)",
     "bilstm": "Bidirectional LSTM over the embedded words, padding masked (the 'upgraded' RNN)",
+    "nb-ngrams": "Naive Bayes-weighted words, pairs and triples, one learned weight each (NBSVM as a network: "
+                 "Wang & Manning 2012)",
     "tfidf-logreg": "The baseline to beat: TF-IDF of words and word pairs, logistic regression (scikit-learn)",
 }
 # Not a neural network: no embedding, no epochs; scikit-learn fits it in one go (sentiment_core.linear).
@@ -44,6 +47,8 @@ GLOVE_VARIANTS = ("glove-static", "glove-tuned", "multichannel")
 MAX_PARAMETERS = 50_000_000
 # fastText hashes a word pair as a * vocab_size + b, which must fit in int32 (JAX's default integer).
 MAX_FASTTEXT_VOCAB = 46_340
+# nb-ngrams hashes a triple from its pair's bucket as bucket * 1009 + c, which must fit in int32 too.
+MAX_NGRAM_BUCKETS = 2_000_000
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "adagrad")
 
 
@@ -87,9 +92,10 @@ class ModelConfig(_DictConfig):
     # clause are read as NOT_word, a different word from word (text.mark_negation).
     negation: bool = False
     lstm_units: int = 64
+    # Hashed n-gram buckets: fastText's word pairs, nb-ngrams' pairs and triples.
     bigram_buckets: int = 100_000
     num_classes: int = 2
-    # tfidf-logreg only: n-grams of 1..ngram_max words, and the inverse regularisation strength C.
+    # tfidf-logreg and nb-ngrams: n-grams of 1..ngram_max words; tfidf-logreg's inverse regularisation strength C.
     ngram_max: int = 2
     regularization: float = 4.0
 
@@ -133,8 +139,10 @@ class ModelConfig(_DictConfig):
                 f"seq_len {self.seq_len} is shorter than the widest convolution ({self.min_length}); "
                 f"use seq_len >= {self.min_length}."
             )
-        if self.variant == "fasttext" and self.vocab_size > MAX_FASTTEXT_VOCAB:
-            raise ValueError(f"fasttext hashes word pairs in int32: vocab_size must be at most {MAX_FASTTEXT_VOCAB:,}.")
+        if self.variant in ("fasttext", "nb-ngrams") and self.vocab_size > MAX_FASTTEXT_VOCAB:
+            raise ValueError(f"{self.variant} hashes word pairs in int32: vocab_size must be at most {MAX_FASTTEXT_VOCAB:,}.")
+        if self.variant == "nb-ngrams" and self.bigram_buckets > MAX_NGRAM_BUCKETS:
+            raise ValueError(f"nb-ngrams hashes word triples in int32: bigram_buckets must be at most {MAX_NGRAM_BUCKETS:,}.")
         parameters = self.parameter_count()
         if parameters > MAX_PARAMETERS:
             raise ValueError(
@@ -161,6 +169,9 @@ class ModelConfig(_DictConfig):
 
         if self.variant == "tfidf-logreg":  # idf per n-gram, then one weight per n-gram and class
             return [(self.vocab_size,), (self.vocab_size, classes), (classes,)]
+        if self.variant == "nb-ngrams":  # frozen NB ratios per n-gram and class, a weight per n-gram, a scale
+            rows = self.vocab_size + self.bigram_buckets
+            return [(rows, classes), (rows, 1)] + dense(classes, classes)
         embedding = [(self.vocab_size, dim)]
         if self.variant == "dense":
             return embedding + dense(self.seq_len * dim, self.hidden_units) + dense(self.hidden_units, classes)
@@ -192,9 +203,25 @@ class ModelConfig(_DictConfig):
         return self.variant in LINEAR_VARIANTS
 
     @property
+    def matrix_shape(self) -> tuple[int, int] | None:
+        """The shape of the matrix ``models.build_model`` starts from: GloVe's vectors for the GloVe
+        variants, the Naive Bayes ratios for nb-ngrams; None for the others."""
+        if self.variant == "nb-ngrams":
+            return (self.vocab_size + self.bigram_buckets, self.num_classes)
+        if self.uses_glove:
+            return (self.vocab_size, self.embedding_dim)
+        return None
+
+    @property
+    def learns_word_vectors(self) -> bool:
+        """True for the networks with an embedding of words (what the maps and neighbours read);
+        the TF-IDF baseline and nb-ngrams learn one number per n-gram instead."""
+        return not self.is_linear and self.variant != "nb-ngrams"
+
+    @property
     def ignores_padding(self) -> bool:
         """True when padding never changes an answer (the model masks it), so any length will do."""
-        return self.variant in ("fasttext", "bilstm")
+        return self.variant in ("fasttext", "bilstm", "nb-ngrams")
 
     @property
     def pools_over_time(self) -> bool:
@@ -251,6 +278,11 @@ _DEFAULTS: dict[str, tuple[dict, dict]] = {
     "multichannel": ({"embedding_dropout": 0.2}, {"epochs": 8}),
     "fasttext": ({"dropout": 0.0}, {"learning_rate": 5e-3, "epochs": 6}),
     "bilstm": ({"dropout": 0.5}, {"epochs": 3}),
+    # As many words as int32 hashing allows and the whole of all but the longest reviews (NBSVM
+    # reads everything), words, pairs and triples; Adagrad, whose steps shrink for frequent
+    # n-grams; validation loss is flat for epochs while accuracy still creeps up: patience 3.
+    "nb-ngrams": ({"vocab_size": 46_340, "seq_len": 2000, "keep": "both", "ngram_max": 3, "bigram_buckets": 2_000_000,
+                   "dropout": 0.0}, {"optimizer": "adagrad", "learning_rate": 0.1, "epochs": 8, "early_stopping_patience": 3}),
     # benchmarks/imdb_quality.py's baseline: words and pairs seen in 2+ reviews, C = 4.
     "tfidf-logreg": ({"vocab_size": 500_000}, {"epochs": 1}),
 }
@@ -270,7 +302,7 @@ def default_configs(variant: str, **model_changes) -> tuple[ModelConfig, TrainCo
         raise ValueError(f"Unknown variant {variant!r}; choose one of: {', '.join(VARIANTS)}.")
     model_extra, train_extra = _DEFAULTS[variant]
     model = ModelConfig(variant=variant, **{**model_extra, **model_changes})
-    return model, TrainConfig(**train_extra, early_stopping_patience=1)
+    return model, TrainConfig(**{"early_stopping_patience": 1, **train_extra})
 
 
 def seed_preset(variant: str) -> tuple[ModelConfig, TrainConfig]:

@@ -328,12 +328,12 @@ def _checked_manifest(path: str, mtime_ns: int, size: int) -> tuple[dict, ModelC
 
 
 def _placeholder_glove(config: ModelConfig):
-    """GloVe variants are built around an embedding matrix; its values come from the weights file."""
-    if not config.uses_glove:
-        return None
+    """GloVe variants are built around an embedding matrix, nb-ngrams around its Naive Bayes
+    ratios; their values come from the weights file."""
     import numpy as np
 
-    return np.zeros((config.vocab_size, config.embedding_dim), dtype="float32")
+    shape = config.matrix_shape
+    return None if shape is None else np.zeros(shape, dtype="float32")
 
 
 def _load_linear(name: str, info, vocabulary, weights: Path):

@@ -244,6 +244,11 @@ def train(
             raise ValueError(f"GloVe vectors have {glove.dim} dimensions: set embedding_dim to {glove.dim}.")
         matrix, coverage = glove.embedding_matrix(vocabulary, seed=train_config.seed)
         matrix = _pad_rows(matrix, model_config.vocab_size)
+    if model_config.variant == "nb-ngrams":
+        from .naive_bayes import ngram_ratios
+
+        sequences = train_sequences if bucketing else list(x_train)
+        matrix = ngram_ratios(sequences, train_data.labels, model_config)
 
     batches = int(np.ceil(len(train_data) / train_config.batch_size))
     model = build_model(model_config, matrix)

@@ -119,7 +119,7 @@ def counterfactuals(models_dir: str, models: list[tuple[str, str]], text: str, t
     first = loaded[0]
     words = explain(first, text, "occlusion", target)["words"]
     influential = sorted(range(len(words)), key=lambda i: -abs(words[i]["weight"]))[:2]
-    learned = next((p for p in loaded if not p.model_config.is_linear), None)
+    learned = next((p for p in loaded if p.model_config.learns_word_vectors), None)
     glove = _glove_or_none()
 
     def neighbours(word: str) -> dict[str, list[str]]:
@@ -250,7 +250,7 @@ def draw_default_maps(models_dir: str, name: str, saved_at: str, data_dir: str) 
 def _store_info_has_embedding(models_dir: str, name: str) -> bool:
     from .store import ModelStore
 
-    return not ModelStore(models_dir).info(name).config.is_linear
+    return ModelStore(models_dir).info(name).config.learns_word_vectors
 
 
 def _polarity_sources(data_dir: str):

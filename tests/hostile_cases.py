@@ -55,7 +55,7 @@ def legacy_model(folder: Path, variant: str) -> Path:
     config = ModelConfig(variant=variant, vocab_size=40, seq_len=20, embedding_dim=8, filters=4, bigram_buckets=97)
     vocabulary = Vocabulary(size=40).fit(["a good film", "a bad film", "the plot was dull", "the cast was superb"])
     folder.mkdir(parents=True)
-    model = build_model(config, np.zeros((40, 8), "float32") if config.uses_glove else None)
+    model = build_model(config, None if config.matrix_shape is None else np.zeros(config.matrix_shape, "float32"))
     model.save(folder / "model.keras")
     writes(folder / "vocabulary.json", dumps({"words": vocabulary.words_, "counts": vocabulary.counts_}))
     manifest = {

@@ -69,3 +69,22 @@ def test_buckets_feed_keras_any_length():
     shapes = {data[i][0].shape[1] for i in range(len(data))}
     assert len(shapes) > 5 and max(shapes) == 300 and all(s % QUANTUM == 0 or s == 300 for s in shapes)
     assert 0 < data.padded_fraction() < 0.1
+
+
+def test_short_texts_whose_first_batches_pad_alike_still_train_and_validate():
+    """MR-like data: seq_len 40, most texts pad to 32, a few to 40. Sorted by raw length, the first
+    two validation batches both padded to 32 and Keras fixed the input to 32 (a crash at the 40s)."""
+    from sentiment_core.data.dataset import Dataset
+    from sentiment_core.training import train
+
+    rng = np.random.default_rng(0)
+    words = ["good", "bad", "film", "plot", "the", "a", "great", "dull"]
+    lengths = np.concatenate([rng.integers(3, 30, size=700), rng.integers(34, 40, size=20)])
+    texts = [" ".join(rng.choice(words, size=n)) for n in lengths]
+    labels = np.array([int("good" in t.split()[:3]) for t in texts])
+    data = Dataset(texts, labels, ("negative", "positive"), "synthetic")
+    config = ModelConfig(variant="fasttext", vocab_size=20, seq_len=40, embedding_dim=8, bigram_buckets=97)
+    buckets = LengthBuckets([np.ones(n, np.int32) for n in lengths], labels, 256, config)
+    assert {buckets[0][0].shape[1], buckets[1][0].shape[1]} == {32, 40}
+    trained = train(data, data, None, config, TrainConfig(epochs=1, batch_size=256))
+    assert trained.metrics["val_accuracy"] is not None

@@ -20,8 +20,9 @@ from tests.conftest import make_dataset, synthetic_reviews
 
 TEXT = "the movie was great but the plot zzqx was awful and dull"
 NEURAL = [v for v in VARIANTS if v not in LINEAR_VARIANTS]  # the baseline has its own tests (test_linear.py)
-SHAPES = [(v, "max") for v in NEURAL] + [("cnn", "flatten"), ("glove-static", "flatten")]
-EXACT = ("fasttext", "cnn", "multicnn", "glove-static", "glove-tuned", "multichannel")
+# Models with word vectors to take gradients along (nb-ngrams has one number per n-gram).
+SHAPES = [(v, "max") for v in NEURAL if v != "nb-ngrams"] + [("cnn", "flatten"), ("glove-static", "flatten")]
+EXACT = ("fasttext", "cnn", "multicnn", "glove-static", "glove-tuned", "multichannel", "nb-ngrams")
 
 
 def random_predictor(variant, pooling="max", classes=("negative", "positive"), seed=0):
@@ -31,8 +32,14 @@ def random_predictor(variant, pooling="max", classes=("negative", "positive"), s
     texts, _ = synthetic_reviews(60)
     config = ModelConfig(variant=variant, vocab_size=60, seq_len=24, embedding_dim=16, filters=8, hidden_units=16,
                          lstm_units=8, bigram_buckets=211, pooling=pooling, num_classes=len(classes))
-    glove = np.random.default_rng(seed).normal(size=(60, 16)).astype("float32")
-    return Predictor(build_model(config, glove), Vocabulary(60).fit(texts), config, classes, name=variant)
+    rng = np.random.default_rng(seed)
+    # GloVe's vectors, or nb-ngrams' Naive Bayes ratios: random stand-ins of the right shape.
+    start = rng.normal(size=config.matrix_shape).astype("float32") if config.matrix_shape else None
+    model = build_model(config, start)
+    if variant == "nb-ngrams":  # its weights start at 0 (every share 0): give them values to add up
+        layer = model.get_layer("ngram_weights")
+        layer.set_weights([rng.normal(size=layer.get_weights()[0].shape).astype("float32")])
+    return Predictor(model, Vocabulary(60).fit(texts), config, classes, name=variant)
 
 
 @pytest.mark.parametrize("variant,pooling", SHAPES)
@@ -62,7 +69,9 @@ def test_exact_shares_add_up_to_the_models_logit(variant, classes):
     words = TEXT.split()
     for span in result["spans"]:
         assert span["text"] == " ".join(words[span["start"]:span["end"]])
-    if variant != "fasttext":
+    if variant == "nb-ngrams":  # every word, pair and triple of the text is a span
+        assert {s["end"] - s["start"] for s in result["spans"]} == {1, 2}  # ngram_max 2: words and pairs
+    elif variant != "fasttext":
         assert all(span["filters"] for span in result["spans"]) and result["spans"]
         width, _, activation, term = result["spans"][0]["filters"][0]
         assert width in predictor.model_config.kernel_sizes and activation > 0 and np.isfinite(term)
@@ -78,6 +87,14 @@ def test_integrated_gradients_are_complete(variant, pooling):
     assert abs(sum(w["weight"] for w in result["words"]) + result["base"] - result["margin"]) <= 0.02 * span + 1e-4
 
 
+def test_gradients_requested_of_a_model_without_vectors_give_its_exact_shares():
+    predictor = random_predictor("nb-ngrams", seed=2)
+    result = explain(predictor, TEXT, "integrated-gradients")
+    assert result["method"] == "exact" and "no word vectors" in result["note"]
+    total = sum(w["weight"] for w in result["words"]) + result["base"]
+    assert abs(total - result["margin"]) < 1e-4
+
+
 @pytest.mark.parametrize("method", list(METHODS))
 def test_the_other_class_is_the_same_scale_mirrored(method):
     predictor = random_predictor("multicnn", seed=7)
@@ -91,15 +108,16 @@ def test_the_other_class_is_the_same_scale_mirrored(method):
 @pytest.fixture(scope="module")
 def learned():
     out = {}
-    for variant in ("fasttext", "multicnn"):
+    for variant in ("fasttext", "multicnn", "nb-ngrams"):
         config = ModelConfig(variant=variant, vocab_size=60, seq_len=30, embedding_dim=16, filters=8, bigram_buckets=211)
+        optimizer = {"optimizer": "adagrad", "learning_rate": 0.1} if variant == "nb-ngrams" else {"learning_rate": 1e-2}
         trained = train(make_dataset(240, 1), make_dataset(40, 2), make_dataset(40, 3), config,
-                        TrainConfig(epochs=8, batch_size=16, learning_rate=1e-2, seed=1))
+                        TrainConfig(epochs=8, batch_size=16, seed=1, **optimizer))
         out[variant] = Predictor.from_trained(trained)
     return out
 
 
-@pytest.mark.parametrize("variant", ["fasttext", "multicnn"])
+@pytest.mark.parametrize("variant", ["fasttext", "multicnn", "nb-ngrams"])
 def test_every_method_agrees_on_clearly_polar_words(learned, variant):
     predictor = learned[variant]
     for method in METHODS:

@@ -10,7 +10,10 @@ def small(variant, **changes):
 
 
 def matrix(config):
-    return np.random.default_rng(0).normal(size=(config.vocab_size, config.embedding_dim)).astype("float32")
+    """What the builder starts from: GloVe vectors, or nb-ngrams' Naive Bayes ratios (None for the others)."""
+    if config.matrix_shape is None:
+        return None
+    return np.random.default_rng(0).normal(size=config.matrix_shape).astype("float32")
 
 
 NETWORKS = [v for v in VARIANTS if v not in LINEAR_VARIANTS]
@@ -20,7 +23,7 @@ NETWORKS = [v for v in VARIANTS if v not in LINEAR_VARIANTS]
 @pytest.mark.parametrize("classes", [2, 3])
 def test_every_variant_maps_ids_to_probabilities(variant, classes):
     config = small(variant, num_classes=classes)
-    model = build_model(config, matrix(config) if config.uses_glove else None)
+    model = build_model(config, matrix(config))
     x = np.zeros((3, 12), dtype=np.int32)
     x[0, :5] = [2, 3, 4, 5, 6]
     x[1, :1] = [7]  # one word: shorter than every kernel, still answered
@@ -28,7 +31,8 @@ def test_every_variant_maps_ids_to_probabilities(variant, classes):
     assert probabilities.shape == (3, classes)
     assert np.all(np.isfinite(probabilities))
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
-    assert embedding_weights(model).shape[1] == 8
+    if config.learns_word_vectors:
+        assert embedding_weights(model).shape[1] == 8
 
 
 def test_glove_weights_are_loaded_and_frozen_or_trainable():
@@ -77,3 +81,50 @@ def test_seed_values_are_available_and_defaults_regularise():
     multicnn, _ = default_configs("multicnn")
     assert multicnn.kernel_sizes == (3, 4, 5) and multicnn.dropout == 0.5
     assert ModelConfig.from_dict(multicnn.to_dict()) == multicnn
+
+
+def test_hashed_ngrams_count_each_distinct_ngram_once_and_skip_padding():
+    from sentiment_core.models import HashedNgrams
+
+    layer = HashedNgrams(vocab_size=50, buckets=101, n=3)
+    ids = np.array([[5, 6, 5, 6, 0, 0], [7, 0, 0, 0, 0, 0]], dtype=np.int32)
+    grams = np.asarray(layer(ids))
+    assert grams.shape == (2, 6 + 5 + 4)
+    first = grams[0][grams[0] > 0]
+    # words 5, 6; pairs (5,6), (6,5); triples (5,6,5), (6,5,6): the repeated pair (5,6) counts once.
+    assert len(first) == len(set(first.tolist())) == 6
+    assert set(first.tolist()) >= {5, 6} and all(50 <= g < 151 for g in first if g not in (5, 6))
+    assert grams[1][grams[1] > 0].tolist() == [7]  # one word: no pairs, no triples with padding
+    every = np.asarray(HashedNgrams(50, 101, 3, unique=False)(ids))
+    assert every.shape == grams.shape and (every[0] > 0).sum() == 4 + 3 + 2
+
+
+def test_naive_bayes_ratios_favour_the_class_that_uses_a_feature():
+    from sentiment_core.naive_bayes import log_count_ratios
+
+    presence = np.array([[0, 5, 5], [10, 5, 0]])  # feature 0 only in class 1, feature 1 in both
+    ratios = log_count_ratios(presence)
+    assert ratios.shape == (3, 2)
+    assert ratios[0, 1] > 0 > ratios[0, 0] and ratios[2, 0] > 0 > ratios[2, 1]
+    np.testing.assert_allclose(ratios[:, 0], -ratios[:, 1])  # two classes: one is the other's negative
+    # alpha = 1: class 1 holds 15 + 3 and class 0 10 + 3 smoothed counts in all.
+    np.testing.assert_allclose(ratios[0, 1], np.log(11 / 18) - np.log(1 / 13))
+    with pytest.raises(ValueError, match="two classes"):
+        log_count_ratios(np.ones((1, 3)))
+
+
+def test_nb_ngrams_learns_from_word_pairs_a_bag_of_words_cannot_see():
+    """'not good' and 'good not' hold the same words; only the pair tells them apart."""
+    from sentiment_core.data.dataset import Dataset
+    from sentiment_core.config import TrainConfig
+    from sentiment_core.training import train
+
+    texts = ["it was not good", "it was good not"] * 60
+    labels = np.array([0, 1] * 60)
+    data = Dataset(texts, labels, ("negative", "positive"), "synthetic")
+    config = ModelConfig(variant="nb-ngrams", vocab_size=50, seq_len=12, bigram_buckets=1009, ngram_max=2)
+    trained = train(data, data, None, config, TrainConfig(optimizer="adagrad", learning_rate=0.1, epochs=3, seed=1))
+    assert trained.metrics["val_accuracy"] == 1.0
+    unigrams = config.replace(ngram_max=1)
+    words_only = train(data, data, None, unigrams, TrainConfig(optimizer="adagrad", learning_rate=0.1, epochs=3, seed=1))
+    assert words_only.metrics["val_accuracy"] <= 0.5 + 1e-9  # the same words in both: no better than chance

@@ -32,7 +32,12 @@ class Share:
 
 
 def exact_available(config) -> bool:
-    return config.variant == "fasttext" or config.pools_over_time or config.is_linear
+    return config.variant in ("fasttext", "nb-ngrams") or config.pools_over_time or config.is_linear
+
+
+def gradients_available(config) -> bool:
+    """Integrated gradients need word vectors to walk along; nb-ngrams has one number per n-gram."""
+    return config.variant != "nb-ngrams"
 
 
 _CONV_MODELS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -69,6 +74,36 @@ def fasttext_shares(model, reader: LogitReader, word_ids: np.ndarray, tokens: in
             shares.append(Share(first, first + 2, float(term)))
     margin = float(reader.features(word_ids)[0] @ weights + bias)
     return shares, bias, margin
+
+
+def nb_shares(model, reader: LogitReader, word_ids: np.ndarray, tokens: int, target: int):
+    """``(shares, bias, margin)``: one share per word, pair and triple of real words.
+
+    A text's evidence counts each distinct n-gram once, so an n-gram that occurs k times gives
+    each occurrence 1/k of its term."""
+    weights, bias = margin_weights(reader.kernel, reader.bias, target)
+    layer = model.get_layer("ngrams")
+    hashing = type(layer)(layer.vocab_size, layer.buckets, layer.n, unique=False)
+    ids = np.asarray(hashing(word_ids))[0]  # words (length), pairs (length - 1), triples (length - 2)
+    ratios = np.asarray(model.get_layer("nb_ratios").get_weights()[0], np.float64)
+    learned = np.asarray(model.get_layer("ngram_weights").get_weights()[0], np.float64)[:, 0]
+    length = word_ids.shape[1]
+    starts, widths = [], []
+    for n in range(layer.n):
+        starts += list(range(length - n))
+        widths += [n + 1] * max(length - n, 0)
+    occurrences: dict[int, int] = {}
+    for gram in ids[ids > 0]:
+        occurrences[int(gram)] = occurrences.get(int(gram), 0) + 1
+    spans: dict[tuple[int, int], Share] = {}
+    for position, gram in enumerate(ids):
+        if gram == 0:
+            continue
+        term = learned[gram] * (ratios[gram] @ weights) / occurrences[int(gram)]
+        key = (starts[position], min(starts[position] + widths[position], tokens))
+        spans.setdefault(key, Share(*key, 0.0)).weight += float(term)
+    margin = float(reader.features(word_ids)[0] @ weights + bias)
+    return sorted(spans.values(), key=lambda s: (s.end - s.start, s.start)), bias, margin
 
 
 def kim_shares(model, config, reader: LogitReader, word_ids: np.ndarray, tokens: int, target: int):

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..text import UNK, keep_window
 from . import DEFAULT_METHOD, METHODS
-from .exact import exact_available, fasttext_shares, kim_shares
+from .exact import exact_available, fasttext_shares, gradients_available, kim_shares, nb_shares
 from .forward import embedded_input
 from .gradients import DEFAULT_STEPS, integrated_gradients
 from .target import LogitReader, add_note, margin_weights, resolve_target
@@ -47,6 +47,10 @@ def explain(predictor, text: str, method: str = DEFAULT_METHOD, target=None, ste
     if method == "exact" and not exact_available(config):
         used = "integrated-gradients"
         add_note(result, f"A {config.variant} model has no exact decomposition: showing integrated gradients.")
+    if method == "integrated-gradients" and not gradients_available(config):
+        used = "exact"
+        add_note(result, f"A {config.variant} model has no word vectors to take gradients along: showing its exact "
+                         "decomposition.")
     if used == "occlusion":
         word_weights = _occlusion(reader, word_ids, len(tokens), index)
     elif used == "integrated-gradients":
@@ -59,6 +63,8 @@ def explain(predictor, text: str, method: str = DEFAULT_METHOD, target=None, ste
     else:
         if config.variant == "fasttext":
             shares, base, _ = fasttext_shares(predictor.model, reader, word_ids, len(tokens), index)
+        elif config.variant == "nb-ngrams":
+            shares, base, _ = nb_shares(predictor.model, reader, word_ids, len(tokens), index)
         else:
             shares, base, _ = kim_shares(predictor.model, config, reader, word_ids, len(tokens), index)
         word_weights = np.zeros(len(tokens))
