@@ -308,8 +308,8 @@ def default_configs(variant: str, **model_changes) -> tuple[ModelConfig, TrainCo
 def seed_preset(variant: str) -> tuple[ModelConfig, TrainConfig]:
     """The seed tutorial's settings for ``variant`` (no dropout, 3 epochs, no early stopping).
 
-    The seed has no linear model: the baseline's preset is its defaults."""
-    if variant in LINEAR_VARIANTS:
+    The seed has no linear model and no NB-weighted one: their preset is their defaults."""
+    if variant in LINEAR_VARIANTS or variant == "nb-ngrams":
         return default_configs(variant)
     model_extra, train_extra = _SEED_PRESETS.get(variant, ({}, {}))
     model = ModelConfig(variant=variant, **model_extra)
