@@ -13,8 +13,9 @@ import numpy as np
 import streamlit as st
 
 from pages import map_figures, ui
+from pages.train_settings import linear_settings, neural_settings, ngram_settings
 from sentiment_core import paths
-from sentiment_core.config import MAX_FASTTEXT_VOCAB, VARIANT_DESCRIPTIONS, VARIANTS, default_configs, seed_preset
+from sentiment_core.config import VARIANT_DESCRIPTIONS, VARIANTS, default_configs, seed_preset
 from sentiment_core.data import MAX_TABLE_BYTES, imdb_status, load_table, table_columns, train_val_test_split
 from sentiment_core.estimates import estimate
 from sentiment_core.film import job_film_path
@@ -24,107 +25,8 @@ from sentiment_core.jobqueue import DataSpec
 from sentiment_core.manage import free_model_name, name_base, rename_model
 from sentiment_core.polarity import robust_limit
 from sentiment_core.store import validate_name
-from sentiment_core.text import KEEP_CHOICES
 
 KEEP = "session"  # form values survive a visit to another page
-
-def neural_settings(variant: str, model_config, train_config, k: str) -> tuple[dict, dict]:
-    """The network's and the optimiser's settings, each keeping its value per variant and preset."""
-    a, b, c = st.columns(3)
-    vocab_size = a.number_input("Vocabulary size", 100, 40_000, model_config.vocab_size, 1000, key=f"train_vocab-{k}", persist_state=KEEP)
-    seq_len = b.number_input("Sequence length (words)", 8, 1000, model_config.seq_len, 8, key=f"train_len-{k}", persist_state=KEEP)
-    embedding_dim = c.number_input(
-        "Embedding size", 8, 300, model_config.embedding_dim, 2, key=f"train_emb-{k}", persist_state=KEEP, disabled=model_config.uses_glove,
-        help="GloVe variants use GloVe's 50 dimensions." if model_config.uses_glove else None,
-    )
-    changes = {"vocab_size": int(vocab_size), "seq_len": int(seq_len), "embedding_dim": int(embedding_dim)}
-    if variant in ("cnn", "multicnn", "glove-static", "glove-tuned", "multichannel"):
-        changes["filters"] = int(a.number_input("Filters per kernel", 10, 300, model_config.filters, 10, key=f"train_filters-{k}", persist_state=KEEP))
-        kernels = b.multiselect("Kernel sizes", list(range(1, 8)), list(model_config.kernel_sizes), key=f"train_kernels-{k}", persist_state=KEEP)
-        changes["kernel_sizes"] = tuple(sorted(kernels)) or model_config.kernel_sizes
-    if variant == "dense":
-        changes["hidden_units"] = int(a.number_input("Hidden units", 16, 1000, model_config.hidden_units, 16, key=f"train_hidden-{k}", persist_state=KEEP))
-    if variant == "bilstm":
-        changes["lstm_units"] = int(a.number_input("LSTM units", 8, 256, model_config.lstm_units, 8, key=f"train_lstm-{k}", persist_state=KEEP))
-    changes["dropout"] = float(c.slider("Dropout", 0.0, 0.8, float(model_config.dropout), 0.05, key=f"train_drop-{k}", persist_state=KEEP))
-    changes["embedding_dropout"] = float(
-        c.slider("Embedding dropout", 0.0, 0.8, float(model_config.embedding_dropout), 0.05, key=f"train_edrop-{k}", persist_state=KEEP)
-    )
-    changes["negation"] = bool(a.checkbox(
-        "Mark negation (NOT_)", model_config.negation, key=f"train_neg-{k}", persist_state=KEEP,
-        help="Words after not, n't, no, never ... up to the end of the clause are read as NOT_word, so 'not good' "
-             "is not 'good'. The lesson page shows it step by step."))
-    changes["keep"] = b.radio("Long texts: read the", list(KEEP_CHOICES), index=KEEP_CHOICES.index(model_config.keep),
-                              format_func=lambda keep: "start + end" if keep == "both" else keep,
-                              horizontal=True, key=f"train_keep-{k}", persist_state=KEEP)
-    a, b, c = st.columns(3)
-    epochs = a.number_input("Epochs (most)", 1, 40, train_config.epochs, 1, key=f"train_epochs-{k}", persist_state=KEEP)
-    batch_size = b.select_slider("Batch size", [16, 32, 64, 128, 256], train_config.batch_size, key=f"train_batch-{k}", persist_state=KEEP)
-    rates = sorted({1e-4, 3e-4, 1e-3, 3e-3, 5e-3, 1e-2, train_config.learning_rate})
-    learning_rate = c.select_slider("Learning rate (Adam)", rates, train_config.learning_rate, key=f"train_lr-{k}", persist_state=KEEP)
-    patience = a.number_input("Early stopping patience (0 = off)", 0, 5, train_config.early_stopping_patience, 1, key=f"train_pat-{k}", persist_state=KEEP)
-    seed = b.number_input("Random seed", 0, 10_000, train_config.seed, 1, key=f"train_seed-{k}", persist_state=KEEP)
-    averaging = c.select_slider(
-        "Weight averaging", sorted({0.0, 0.9, 0.99, 0.995, 0.999, train_config.weight_averaging}),
-        train_config.weight_averaging, key=f"train_ema-{k}", persist_state=KEEP,
-        help="Momentum of a moving average of the weights, copied into the model after every epoch (0 = off). "
-             "Averaged weights are less noisy than the last step's.",
-    )
-    return changes, {"epochs": int(epochs), "batch_size": int(batch_size), "learning_rate": float(learning_rate),
-                     "early_stopping_patience": int(patience), "weight_averaging": float(averaging), "seed": int(seed)}
-
-
-def ngram_settings(model_config, train_config, k: str) -> tuple[dict, dict]:
-    """nb-ngrams: which n-grams it counts and how its one weight per n-gram is trained."""
-    a, b, c = st.columns(3)
-    vocab_size = a.number_input("Vocabulary size", 100, MAX_FASTTEXT_VOCAB, model_config.vocab_size, 1000,
-                                key=f"train_vocab-{k}", persist_state=KEEP)
-    seq_len = b.number_input("Sequence length (words)", 8, 2000, model_config.seq_len, 8, key=f"train_len-{k}", persist_state=KEEP)
-    ngram_max = c.radio("n-grams up to", [1, 2, 3], index=model_config.ngram_max - 1, horizontal=True,
-                        format_func=lambda n: {1: "words", 2: "pairs", 3: "triples"}[n], key=f"train_ngram-{k}",
-                        persist_state=KEEP)
-    buckets = a.select_slider("Hash buckets for pairs and triples", sorted({100_000, 500_000, 1_000_000, 2_000_000, model_config.bigram_buckets}),
-                              model_config.bigram_buckets, key=f"train_buckets-{k}", persist_state=KEEP,
-                              help="More buckets, fewer n-grams sharing one weight (at most 2,000,000).")
-    keep = b.radio("Long texts: read the", list(KEEP_CHOICES), index=KEEP_CHOICES.index(model_config.keep),
-                   format_func=lambda keep: "start + end" if keep == "both" else keep,
-                   horizontal=True, key=f"train_keep-{k}", persist_state=KEEP)
-    negation = c.checkbox("Mark negation (NOT_)", model_config.negation, key=f"train_neg-{k}", persist_state=KEEP,
-                          help="Words after not, n't, no, never ... up to the end of the clause are read as NOT_word.")
-    a, b, c = st.columns(3)
-    epochs = a.number_input("Epochs (most)", 1, 40, train_config.epochs, 1, key=f"train_epochs-{k}", persist_state=KEEP)
-    batch_size = b.select_slider("Batch size", [16, 32, 64, 128, 256], train_config.batch_size, key=f"train_batch-{k}", persist_state=KEEP)
-    rates = sorted({0.01, 0.03, 0.1, 0.3, train_config.learning_rate})
-    learning_rate = c.select_slider(f"Learning rate ({train_config.optimizer.capitalize()})", rates, train_config.learning_rate,
-                                    key=f"train_lr-{k}", persist_state=KEEP)
-    patience = a.number_input("Early stopping patience (0 = off)", 0, 5, train_config.early_stopping_patience, 1, key=f"train_pat-{k}", persist_state=KEEP)
-    seed = b.number_input("Random seed", 0, 10_000, train_config.seed, 1, key=f"train_seed-{k}", persist_state=KEEP)
-    return ({"vocab_size": int(vocab_size), "seq_len": int(seq_len), "ngram_max": int(ngram_max), "bigram_buckets": int(buckets),
-             "keep": keep, "negation": bool(negation)},
-            {"epochs": int(epochs), "batch_size": int(batch_size), "learning_rate": float(learning_rate),
-             "early_stopping_patience": int(patience), "seed": int(seed)})
-
-
-def linear_settings(model_config, train_config, k: str) -> tuple[dict, dict]:
-    """The TF-IDF baseline's few settings: how many n-grams, how long, how much regularisation."""
-    a, b, c = st.columns(3)
-    vocab_size = a.number_input("Most n-grams kept", 10_000, 2_000_000, model_config.vocab_size, 10_000,
-                                key=f"train_vocab-{k}", persist_state=KEEP,
-                                help="Words and word pairs seen in at least 2 texts, the most frequent first.")
-    ngram_max = b.radio("n-grams up to", [1, 2, 3], index=model_config.ngram_max - 1, horizontal=True,
-                        format_func=lambda n: {1: "words", 2: "pairs", 3: "triples"}[n], key=f"train_ngram-{k}",
-                        persist_state=KEEP)
-    regularization = c.select_slider("C (less regularisation →)", [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0],
-                                     model_config.regularization, key=f"train_c-{k}", persist_state=KEEP,
-                                     help="Logistic regression's inverse regularisation strength.")
-    seed = a.number_input("Random seed", 0, 10_000, train_config.seed, 1, key=f"train_seed-{k}", persist_state=KEEP)
-    negation = b.checkbox("Mark negation (NOT_)", model_config.negation, key=f"train_neg-{k}", persist_state=KEEP,
-                          help="Words after not, n't, no, never ... up to the end of the clause are read as NOT_word.")
-    st.caption("One fit, no epochs: about 30 s on the full IMDB training set.")
-    return ({"vocab_size": int(vocab_size), "ngram_max": int(ngram_max), "regularization": float(regularization),
-             "negation": bool(negation)},
-            {"seed": int(seed)})
-
 
 ui.setup_page("train")
 st.title("Train a model")
