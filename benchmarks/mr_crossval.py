@@ -24,8 +24,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import numpy as np  # noqa: E402
+
+from behaviour import write_readme_section  # noqa: E402
+from imdb_quality import nbsvm_baseline  # noqa: E402
 
 from sentiment_core.config import VARIANTS, default_configs  # noqa: E402
 
@@ -59,8 +63,6 @@ def neural_row(variant: str, data, glove) -> dict:
 
 
 def nbsvm_row(data) -> dict:
-    from imdb_quality import nbsvm_baseline
-
     from sentiment_core.crossval import fold_splits
 
     started = time.perf_counter()
@@ -70,10 +72,6 @@ def nbsvm_row(data) -> dict:
 
 
 def write_readme(results: dict) -> None:
-    readme = ROOT / "README.md"
-    text = readme.read_text()
-    if BEGIN not in text:
-        raise SystemExit(f"README.md has no {BEGIN} marker")
     rows = ["| model | MR 10-fold accuracy (mean ± std) | seconds for 10 folds | published (Kim 2014 / Wang & Manning 2012) |",
             "|---|---|---|---|"]
     for r in sorted(results["rows"], key=lambda r: -r["mean"]):
@@ -84,9 +82,8 @@ def write_readme(results: dict) -> None:
     env = results["environment"]
     caption = (f"\nMeasured by `benchmarks/mr_crossval.py` on {env['date']} ({env['device']}): "
                f"{FOLDS} stratified folds (seed {SEED}), each model's defaults fitted to every fold's training texts; "
-               "Kim's CNNs use 300-d word2vec, ours 50-d GloVe or none.\n")
-    start, end = text.index(BEGIN), text.index(END) + len(END)
-    readme.write_text(text[:start] + f"{BEGIN}\n" + "\n".join(rows) + "\n" + caption + END + text[end:])
+               "Kim's CNNs use 300-d word2vec, ours 50-d GloVe or none.")
+    write_readme_section(BEGIN, END, "\n".join(rows) + "\n" + caption)
 
 
 def main() -> None:

@@ -6,7 +6,8 @@ Wang & Manning (2012) scale every binary n-gram feature by
                                              q = alpha + texts of the other classes with it,
 
 and fit a linear classifier on the scaled features (NBSVM). The same ratios start the nb-ngrams
-network (models.build_nb_ngrams) and the NBSVM baseline of benchmarks/model_table.py. For more
+network (models.build_nb_ngrams) and the NBSVM baseline of benchmarks/imdb_quality.py (also
+run by benchmarks/mr_crossval.py). For more
 than two classes each class gets its one-against-the-rest ratio.
 """
 

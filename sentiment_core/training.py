@@ -247,8 +247,8 @@ def train(
     if model_config.variant == "nb-ngrams":
         from .naive_bayes import ngram_ratios
 
-        sequences = train_sequences if bucketing else list(x_train)
-        matrix = ngram_ratios(sequences, train_data.labels, model_config)
+        # Counted on the training texts only; nb-ngrams masks padding, so it is always bucketed.
+        matrix = ngram_ratios(train_sequences, train_data.labels, model_config)
 
     batches = int(np.ceil(len(train_data) / train_config.batch_size))
     model = build_model(model_config, matrix)

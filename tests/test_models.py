@@ -59,6 +59,13 @@ def test_builder_errors_are_actionable():
         build_model(small("tfidf-logreg"))
     with pytest.raises(ValueError, match="dropout"):
         ModelConfig(dropout=1.5)
+    # nb-ngrams hashes in int32: limits a user can act on, and the ratios it must start from.
+    with pytest.raises(ValueError, match="bigram_buckets must be at most 2,000,000"):
+        ModelConfig(variant="nb-ngrams", bigram_buckets=3_000_000)
+    with pytest.raises(ValueError, match="vocab_size must be at most 46,340"):
+        ModelConfig(variant="nb-ngrams", vocab_size=50_000)
+    with pytest.raises(ValueError, match="Naive Bayes ratios: pass a 151 x 2 matrix"):
+        build_model(small("nb-ngrams"))
 
 
 def test_bigram_hash_skips_padding_and_stays_in_range():

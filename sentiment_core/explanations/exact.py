@@ -85,8 +85,9 @@ def nb_shares(model, reader: LogitReader, word_ids: np.ndarray, tokens: int, tar
     layer = model.get_layer("ngrams")
     hashing = type(layer)(layer.vocab_size, layer.buckets, layer.n, unique=False)
     ids = np.asarray(hashing(word_ids))[0]  # words (length), pairs (length - 1), triples (length - 2)
-    ratios = np.asarray(model.get_layer("nb_ratios").get_weights()[0], np.float64)
-    learned = np.asarray(model.get_layer("ngram_weights").get_weights()[0], np.float64)[:, 0]
+    # Only the rows this text uses: the tables have millions (copying them cost every keystroke).
+    ratios = _rows(model.get_layer("nb_ratios"), ids)  # (positions, classes)
+    learned = _rows(model.get_layer("ngram_weights"), ids)[:, 0]  # (positions,)
     length = word_ids.shape[1]
     starts, widths = [], []
     for n in range(layer.n):
@@ -99,11 +100,17 @@ def nb_shares(model, reader: LogitReader, word_ids: np.ndarray, tokens: int, tar
     for position, gram in enumerate(ids):
         if gram == 0:
             continue
-        term = learned[gram] * (ratios[gram] @ weights) / occurrences[int(gram)]
+        term = learned[position] * (ratios[position] @ weights) / occurrences[int(gram)]
         key = (starts[position], min(starts[position] + widths[position], tokens))
         spans.setdefault(key, Share(*key, 0.0)).weight += float(term)
     margin = float(reader.features(word_ids)[0] @ weights + bias)
     return sorted(spans.values(), key=lambda s: (s.end - s.start, s.start)), bias, margin
+
+
+def _rows(embedding, ids: np.ndarray) -> np.ndarray:
+    from keras import ops
+
+    return np.asarray(ops.convert_to_numpy(ops.take(embedding.embeddings, ids, axis=0)), np.float64)
 
 
 def kim_shares(model, config, reader: LogitReader, word_ids: np.ndarray, tokens: int, target: int):
