@@ -186,6 +186,9 @@ def main() -> None:
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"variants": []}
     if not args.readme_only:
         from sentiment_core import runtime
+        from sentiment_core.quiet import import_keras_quietly
+
+        import_keras_quietly()  # without TensorFlow's CPU-only start-up lines
         from sentiment_core.glove import load_glove
 
         imdb = load_imdb(download=True)

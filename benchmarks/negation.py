@@ -10,7 +10,7 @@ Printed: failure rate per negation capability and pooled over their cases, accur
     python benchmarks/negation.py --variants tfidf-logreg --subset 4000        # a quick look
 
 Trained models are kept in ``--models-dir`` (not committed) and reused by name.
-Results: benchmarks/results/negation.json.
+Results: benchmarks/results/negation.json (rows of variants not run this time are kept).
 """
 
 from __future__ import annotations
@@ -89,8 +89,14 @@ def main() -> None:
             print(f"{variant:<13} {'NOT_' if negation else 'plain':<6} val {val_accuracy:.4f} test "
                   f"{row['test_accuracy']:.4f}  negation failures {row['negation_failure_rate']:.1%} "
                   + "  ".join(f"{c.split(' ', 1)[1]}: {r:.0%}" for c, r in rates.items()), flush=True)
-    results = {"when": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{os.cpu_count()} CPU cores",
-               "data": f"IMDB {args.subset:,} reviews" if args.subset else "IMDB, full training set", "rows": rows}
+    # Rows of variants not run this time are kept (each pair is trained in one run on one split).
+    data = f"IMDB {args.subset:,} reviews" if args.subset else "IMDB, full training set"
+    earlier = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    if earlier.get("data") == data:
+        ran = {r["variant"] for r in rows}
+        rows = [r for r in earlier.get("rows", []) if r["variant"] not in ran] + rows
+    results = {"when": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{os.cpu_count()} CPU cores", "data": data,
+               "rows": rows}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=1))
     if args.update_readme:

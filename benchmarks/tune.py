@@ -10,6 +10,11 @@ Validation on 2,500 reviews varies by about +-0.6 points, as much as many settin
 ``--split-seeds 42 7 11`` repeats each candidate on other validation splits (other movies held
 out) and prints the mean.
 
+``--data mr`` tunes on MR (rt-polarity) instead: the training and validation parts of the first
+``--mr-folds`` of mr_crossval.py's folds, each candidate's other settings fitted to the fold's
+training texts as cross-validation does (a setting the candidate names is kept as given). The
+folds' test parts are never used.
+
 Results are appended to benchmarks/results/tune.jsonl (one line per candidate and split).
 """
 
@@ -57,13 +62,26 @@ def main() -> None:
     parser.add_argument("candidates", nargs="+", help='changes to the defaults, e.g. "keep=end;filters=200" ("" = defaults)')
     parser.add_argument("--split-seeds", type=int, nargs="+", default=[42],
                         help="seeds of the validation splits to repeat each candidate on (default: 42, the benchmark's)")
+    parser.add_argument("--data", choices=("imdb", "mr"), default="imdb")
+    parser.add_argument("--mr-folds", type=int, default=10, help="with --data mr: how many of the 10 folds to use")
     args = parser.parse_args()
 
     from sentiment_core.glove import load_glove
+    from sentiment_core.quiet import import_keras_quietly
+
+    import_keras_quietly()  # without TensorFlow's CPU-only start-up lines
     from sentiment_core.training import train as train_model
 
-    imdb = load_imdb()
-    splits = {seed: imdb_splits(imdb, seed=seed)[:2] for seed in args.split_seeds}  # the test set is never looked at
+    if args.data == "mr":
+        from mr_crossval import FOLDS, SEED, load_mr
+
+        from sentiment_core.crossval import fold_splits
+
+        folds = fold_splits(load_mr(), FOLDS, SEED)[: args.mr_folds]
+        splits = {f"mr fold {i}": fold[:2] for i, fold in enumerate(folds, start=1)}  # never the fold's test part
+    else:
+        imdb = load_imdb()
+        splits = {seed: imdb_splits(imdb, seed=seed)[:2] for seed in args.split_seeds}  # the test set is never looked at
     glove = load_glove()
     for candidate in args.candidates:
         model_changes, train_changes = parse_candidate(candidate)
@@ -72,6 +90,12 @@ def main() -> None:
         scores = []
         for split_seed, (train, val) in splits.items():
             label = f"{candidate or 'defaults'} | split {split_seed}"
+            if args.data == "mr":
+                from sentiment_core.crossval import fitted_settings
+
+                model_config, train_config = fitted_settings(*default_configs(args.variant, **model_changes), train,
+                                                             len(val), keep=set(model_changes) | set(train_changes))
+                train_config = train_config.replace(**train_changes)
 
             def progress(event, label=label):
                 if event.stage == "epoch":
@@ -86,6 +110,7 @@ def main() -> None:
                 "epochs_run": m["epochs_run"], "seconds_per_epoch": m["seconds_per_epoch"],
                 "val_history": trained.history["val_accuracy"],
                 "validation": {"size": len(val), "by_movie": val.groups is not None, "split_seed": split_seed},
+                "data": args.data,
             }
             RESULTS.parent.mkdir(parents=True, exist_ok=True)
             with RESULTS.open("a") as f:

@@ -42,7 +42,12 @@ def padded_length(longest: int, config: ModelConfig) -> int:
 
 def encode_unpadded(vocabulary: Vocabulary, texts: Sequence[str], config: ModelConfig) -> list[np.ndarray]:
     """Every text's ids, cut to ``seq_len`` by ``config.keep`` (the words the model reads), unpadded."""
-    return [np.asarray(keep_window(vocabulary.encode(t), config.seq_len, config.keep), dtype=np.int32) for t in texts]
+    return window_sequences([vocabulary.encode(t) for t in texts], config)
+
+
+def window_sequences(sequences: Sequence[Sequence[int]], config: ModelConfig) -> list[np.ndarray]:
+    """Encoded texts cut to ``seq_len`` by ``config.keep`` (the words the model reads), unpadded."""
+    return [np.asarray(keep_window(s, config.seq_len, config.keep), dtype=np.int32) for s in sequences]
 
 
 def batch_order(lengths: np.ndarray, batch_size: int, rng: np.random.Generator | None) -> list[np.ndarray]:

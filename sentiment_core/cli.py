@@ -178,6 +178,8 @@ def cmd_train(args) -> int:
 
     import_keras_quietly()  # once the data is known to be usable: a bad file costs a message, nothing more
     from . import runtime
+    from .paths import token_cache_dir
+    from .token_cache import TokenCache
     from .training import train
 
     glove, model_config = _given_glove(args, model_config)
@@ -189,16 +191,17 @@ def cmd_train(args) -> int:
     with _ctrl_c_stops("keeps the best epoch") as should_stop:
         trained = train(
             train_set, val_set, test_set, model_config, train_config, glove=glove,
-            progress=_print_progress, should_stop=should_stop,
+            progress=_print_progress, should_stop=should_stop, tokens=TokenCache(token_cache_dir(store.root)),
         )
     m = trained.metrics
+    noun = "texts" if args.data else "reviews"
     if m["val_accuracy"] is not None:
         print(f"validation accuracy: {m['val_accuracy']:.4f} (best epoch {m['best_epoch']} of {m['epochs_run']})")
-    print(f"test accuracy: {m['test_accuracy']:.4f} on {m['test_size']:,} reviews (loss {m['test_loss']:.4f})")
+    print(f"test accuracy: {m['test_accuracy']:.4f} on {m['test_size']:,} {noun} (loss {m['test_loss']:.4f})")
     if m["glove_coverage"]:
         c = m["glove_coverage"]
         print(f"GloVe knows {c['found']:,} of the {c['words']:,} vocabulary words ({c['fraction']:.1%})")
-    print(f"{m['reviews_per_s']:.0f} reviews/s, {m['train_seconds']:.1f} s in all")
+    print(f"{m['reviews_per_s']:.0f} {noun}/s, {m['train_seconds']:.1f} s in all")
     if not args.no_save:
         path = store.save(name, trained, overwrite=args.overwrite)
         print(f"saved as {name!r} in {path}")
@@ -326,7 +329,7 @@ def _print_progress(event) -> None:
         if sys.stdout.isatty() or event.batch == event.batches:
             print(
                 f"\repoch {event.epoch}/{event.epochs} [{'=' * filled}{' ' * (width - filled)}] "
-                f"{event.batch}/{event.batches} {logs} {event.samples_per_s:.0f} reviews/s{eta}",
+                f"{event.batch}/{event.batches} {logs} {event.samples_per_s:.0f} texts/s{eta}",
                 end=end, flush=True,
             )
     elif event.stage == "epoch":

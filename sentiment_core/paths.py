@@ -29,3 +29,8 @@ def models_dir() -> Path:
         return Path(configured).expanduser()
     cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
     return Path(cache) / "sentiment-lab" / "models"
+
+
+def token_cache_dir(models: str | Path) -> Path:
+    """Where tokenized training texts are kept between runs (:mod:`.token_cache`): inside the models directory."""
+    return Path(models) / ".cache" / "tokens"

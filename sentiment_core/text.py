@@ -7,7 +7,6 @@ Id 0 is padding and id 1 stands for every word outside the vocabulary, so a voca
 from __future__ import annotations
 
 import re
-from collections import Counter
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -107,19 +106,25 @@ class Vocabulary:
         return tokenize(text, self.negation)
 
     def fit(self, texts: Iterable[str]) -> "Vocabulary":
+        from .token_cache import tokenize_texts  # token_cache builds on this module
+
+        return self.fit_tokenized(tokenize_texts(list(texts), self.negation))
+
+    def fit_tokenized(self, tokens) -> "Vocabulary":
+        """:meth:`fit` on texts tokenized beforehand (a :class:`~sentiment_core.token_cache.TokenizedTexts`,
+        whose words are already ranked the same way): the same vocabulary without re-tokenising."""
         if self.size < 3:
             raise ValueError(f"A vocabulary needs room for padding, unknown and a word: size >= 3, got {self.size}.")
-        counts: Counter[str] = Counter()
-        for text in texts:
-            counts.update(self.tokenize(text))
-        if not counts:
+        if bool(tokens.negation) != bool(self.negation):
+            raise ValueError("These texts were tokenized with a different negation option than this vocabulary's.")
+        if not len(tokens.words):
             raise ValueError("Cannot build a vocabulary: the texts contain no words.")
-        # Ties are broken alphabetically so the same corpus always gives the same ids.
-        ranked = sorted((w for w, c in counts.items() if c >= self.min_count), key=lambda w: (-counts[w], w))
-        self.words_ = [PAD_TOKEN, UNK_TOKEN] + ranked[: self.size - 2]
+        kept = int(np.count_nonzero(tokens.counts >= self.min_count))  # counts fall along the ranking
+        ranked = tokens.words[: min(kept, self.size - 2)]
+        self.words_ = [PAD_TOKEN, UNK_TOKEN] + list(ranked)
         self.index_ = {w: i for i, w in enumerate(self.words_)}
-        self.counts_ = {w: counts[w] for w in self.words_[2:]}
-        self.corpus_tokens_ = sum(counts.values())
+        self.counts_ = {w: int(c) for w, c in zip(ranked, tokens.counts)}
+        self.corpus_tokens_ = tokens.total_tokens
         return self
 
     @classmethod

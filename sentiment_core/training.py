@@ -14,10 +14,11 @@ from typing import Callable
 import keras
 import numpy as np
 
-from .buckets import LengthBuckets, can_bucket, encode_unpadded, predict_bucketed
+from .buckets import LengthBuckets, can_bucket, predict_bucketed, window_sequences
 from .config import ModelConfig, TrainConfig
 from .data import Dataset
 from .text import Vocabulary, pad_sequences
+from .token_cache import TokenCache
 
 
 @dataclass
@@ -199,6 +200,7 @@ def train(
     should_stop: Callable[[], bool] | None = None,
     film=None,
     on_frame: Callable | None = None,
+    tokens: TokenCache | None = None,
 ) -> TrainedModel:
     """Train on ``train_data``, pick the best epoch on ``val_data``, report on ``test_data``.
 
@@ -206,6 +208,8 @@ def train(
     is needed by the GloVe variants; when it is None the packaged glove.6B.50d is loaded.
     ``film`` (a :class:`~sentiment_core.film.FilmSettings`) records snapshots of the embeddings
     while training, handed to ``on_frame(film, epoch_ended)`` as they come and kept in the result.
+    ``tokens`` keeps the tokenized texts for the next run on the same texts (by default nothing
+    is kept past this call).
     """
     from . import runtime
     from .models import build_model
@@ -220,20 +224,23 @@ def train(
     runtime.set_seed(train_config.seed)
     started = time.perf_counter()
 
-    vocabulary = Vocabulary(size=model_config.vocab_size, negation=model_config.negation).fit(train_data.texts)
+    tokens = tokens if tokens is not None else TokenCache()
+    train_tokens = tokens.tokenized(train_data.texts, model_config.negation)
+    vocabulary = Vocabulary(size=model_config.vocab_size, negation=model_config.negation).fit_tokenized(train_tokens)
+    train_sequences = window_sequences(train_tokens.sequences(vocabulary.index_), model_config)
+    val_sequences = window_sequences(tokens.tokenized(val_data.texts, model_config.negation).sequences(vocabulary.index_),
+                                     model_config)
     bucketing = can_bucket(model_config)
     if bucketing:
         # Batches of similar length, each padded only as far as it needs (buckets.py): the same
         # answers as padding to seq_len, without convolving the padding.
-        train_sequences = encode_unpadded(vocabulary, train_data.texts, model_config)
-        val_sequences = encode_unpadded(vocabulary, val_data.texts, model_config)
         x_train = pad_sequences(train_sequences, model_config.seq_len) if film is not None else None
         train_inputs = LengthBuckets(train_sequences, train_data.labels, train_config.batch_size, model_config,
                                      seed=train_config.seed)
         val_inputs = LengthBuckets(val_sequences, val_data.labels, 256, model_config)
     else:
-        x_train = vocabulary.encode_batch(train_data.texts, model_config.seq_len, model_config.keep)
-        x_val = vocabulary.encode_batch(val_data.texts, model_config.seq_len, model_config.keep)
+        x_train = pad_sequences(train_sequences, model_config.seq_len)
+        x_val = pad_sequences(val_sequences, model_config.seq_len)
 
     matrix, coverage = None, None
     if model_config.uses_glove:
@@ -299,7 +306,7 @@ def train(
         "glove_coverage": coverage,
     }
     if test_data is not None:
-        metrics.update(evaluate(model, vocabulary, model_config, test_data))
+        metrics.update(evaluate(model, vocabulary, model_config, test_data, tokens=tokens))
     if progress:
         progress(
             ProgressEvent(
@@ -317,16 +324,17 @@ def train(
                         filming.recorder.film if filming is not None else None)
 
 
-def evaluate(model, vocabulary: Vocabulary, model_config: ModelConfig, data: Dataset, batch_size: int = 256) -> dict:
+def evaluate(model, vocabulary: Vocabulary, model_config: ModelConfig, data: Dataset, batch_size: int = 256,
+             tokens: TokenCache | None = None) -> dict:
     """Accuracy, loss, confusion matrix, per-class precision/recall and a few mistakes."""
     from .metrics import evaluate_probabilities
 
+    tokenized = (tokens if tokens is not None else TokenCache()).tokenized(data.texts, vocabulary.negation)
+    sequences = window_sequences(tokenized.sequences(vocabulary.index_), model_config)
     if can_bucket(model_config) and model.input_shape[-1] is None:
-        probabilities = predict_bucketed(model, encode_unpadded(vocabulary, data.texts, model_config), model_config,
-                                         batch_size)
+        probabilities = predict_bucketed(model, sequences, model_config, batch_size)
     else:
-        x = vocabulary.encode_batch(data.texts, model_config.seq_len, model_config.keep)
-        probabilities = predict_in_batches(model, x, batch_size)
+        probabilities = predict_in_batches(model, pad_sequences(sequences, model_config.seq_len), batch_size)
     return evaluate_probabilities(probabilities, data)
 
 

@@ -31,6 +31,7 @@ _glove: list = []
 _catalogues: OrderedDict = OrderedDict()  # (models_dir, name, saved_at, texts) -> filter catalogue
 MAX_CATALOGUES = 8
 _polarity: dict = {}  # data_dir -> (ClassCounts, Snippets)
+_token_caches: dict = {}  # models_dir -> TokenCache: a second run on the same texts skips the tokenizer
 
 
 # -- models kept warm -------------------------------------------------------------------------
@@ -346,7 +347,8 @@ def _train(queue: JobQueue, job, reporter: "_Reporter") -> str:
     model_config, train_config = job.model_config, job.train_config
     trained = train(train_set, val_set, test_set, model_config, train_config,
                     glove=_glove_or_none() if model_config.uses_glove else None,
-                    progress=reporter, should_stop=reporter.should_stop, film=FilmSettings(), on_frame=reporter.film)
+                    progress=reporter, should_stop=reporter.should_stop, film=FilmSettings(), on_frame=reporter.film,
+                    tokens=_token_cache(queue.models_dir))
     if spec.kind == "file":
         remove(spec.path)
     if not trained.metrics.get("best_epoch"):
@@ -366,6 +368,16 @@ def _train(queue: JobQueue, job, reporter: "_Reporter") -> str:
     # After the job's end, so its time is the training's.
     _draw_maps_after_save(queue, store, name)
     return state
+
+
+def _token_cache(models_dir: str):
+    from . import paths
+    from .token_cache import TokenCache
+
+    with _lock:
+        if models_dir not in _token_caches:
+            _token_caches[models_dir] = TokenCache(paths.token_cache_dir(models_dir))
+        return _token_caches[models_dir]
 
 
 def _draw_maps_after_save(queue: JobQueue, store, name: str) -> None:
