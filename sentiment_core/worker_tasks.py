@@ -348,7 +348,9 @@ def _train(queue: JobQueue, job, reporter: "_Reporter") -> str:
     trained = train(train_set, val_set, test_set, model_config, train_config,
                     glove=_glove_or_none() if model_config.uses_glove else None,
                     progress=reporter, should_stop=reporter.should_stop, film=FilmSettings(), on_frame=reporter.film,
-                    tokens=_token_cache(queue.models_dir))
+                    # IMDB's tokens are kept on disk for the next job; an upload's are not kept past
+                    # this job (its texts are deleted below).
+                    tokens=_token_cache(queue.models_dir) if spec.kind == "imdb" else None)
     if spec.kind == "file":
         remove(spec.path)
     if not trained.metrics.get("best_epoch"):

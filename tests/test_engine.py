@@ -10,6 +10,7 @@ from sentiment_core.access import NotAllowed, Who
 from sentiment_core.config import ModelConfig, TrainConfig
 from sentiment_core.jobdata import save_splits
 from sentiment_core.jobqueue import DataSpec
+from sentiment_core.paths import token_cache_dir
 from sentiment_core.manage import delete_model, rename_model
 from sentiment_core.store import ModelStore
 from tests.conftest import make_dataset
@@ -39,6 +40,7 @@ def test_a_job_trains_on_the_worker_saves_with_its_owner_and_reports(engine, tmp
     store = ModelStore(tmp_path)
     assert store.info("bg").about == {"owner": "anna0001", "nickname": "anna", "job_id": job.id, "data_label": "synthetic"}
     assert not os.path.exists(done.data.path)  # the upload's copy is removed once trained
+    assert not list(token_cache_dir(tmp_path).glob("*"))  # and no tokenized copy is kept
     # Saved with its film: the start, then 3 snapshots inside each epoch and one at its end.
     from sentiment_core.film import FILM_FILE, job_film_path, load_film
 

@@ -4,6 +4,7 @@ import pytest
 
 from sentiment_core.config import default_configs
 from sentiment_core.fit_data import MAX_VOCABULARY, fit_to_texts
+from sentiment_core.paths import token_cache_dir
 from tests.conftest import make_dataset
 
 
@@ -47,9 +48,13 @@ def test_the_cli_fits_own_data_and_keeps_what_the_user_gave(tmp_path, capsys):
                  "--no-save"]) == 0
     out = capsys.readouterr().out
     assert "fitted to the data: Sequence length 24:" in out and "fitted to the data: Vocabulary 100:" in out
+    assert " texts (loss" in out  # own data are texts, not reviews
+    cached = sorted(token_cache_dir(tmp_path / "m").glob("*.npz"))
+    assert len(cached) == 3  # the training, validation and test texts, tokenized once
     assert main(["--models-dir", str(tmp_path / "m"), "train", "--model", "fasttext", "--data", str(table), "--epochs", "1",
                  "--no-save", "--seq-len", "50"]) == 0
     assert "are kept" in capsys.readouterr().out
+    assert sorted(token_cache_dir(tmp_path / "m").glob("*.npz")) == cached  # the second run read them
 
 
 def test_the_split_seed_not_the_model_seed_decides_the_test_set(tmp_path, monkeypatch):
