@@ -22,7 +22,7 @@ import keras
 import numpy as np
 
 from .config import ModelConfig
-from .text import Vocabulary, keep_window, pad_sequences
+from .text import keep_window, pad_sequences
 
 QUANTUM = 32  # padded lengths are multiples of this: at most seq_len / 32 shapes to compile
 POOL_BATCHES = 50  # texts are sorted by length within pools of this many batches
@@ -38,11 +38,6 @@ def padded_length(longest: int, config: ModelConfig) -> int:
     extra = max(config.kernel_sizes) if config.pools_over_time else 0
     needed = max(longest + extra, config.min_length, 1)
     return min(config.seq_len, math.ceil(needed / QUANTUM) * QUANTUM)
-
-
-def encode_unpadded(vocabulary: Vocabulary, texts: Sequence[str], config: ModelConfig) -> list[np.ndarray]:
-    """Every text's ids, cut to ``seq_len`` by ``config.keep`` (the words the model reads), unpadded."""
-    return window_sequences([vocabulary.encode(t) for t in texts], config)
 
 
 def window_sequences(sequences: Sequence[Sequence[int]], config: ModelConfig) -> list[np.ndarray]:
