@@ -142,7 +142,7 @@ def write_readme(results: dict) -> None:
         f"\nMeasured by `benchmarks/imdb_quality.py` on {env['date']}: {env['device']}, Keras backend "
         f"{env['backend']}; each row is the latest run of that variant with the settings it shows (cap = "
         "most epochs; early stopping after the variant's patience in epochs without a lower validation loss: 1, "
-        "nb-ngrams 3). "
+        "nb-cnn 2, nb-ngrams 3). "
         f"{_split_text(results)}; vocabulary 5,000, length 500, embedding 50{_exceptions(results)}.\n"
     )
     block = f"{BEGIN}\n" + "\n".join(rows) + "\n" + caption + END
@@ -157,7 +157,7 @@ def _exceptions(results: dict) -> str:
         c = r["model_config"]
         if (c["vocab_size"], c["seq_len"]) != (5000, 500):
             what = f"`{r['variant']}` {c['vocab_size']:,} words, length {c['seq_len']:,} ({c['keep']})"
-            if r["variant"] == "nb-ngrams":
+            if r["variant"] in ("nb-ngrams", "nb-cnn"):
                 what += f", 1-{c['ngram_max']}-grams in {c['bigram_buckets']:,} buckets"
             notes.append(what)
     return f" except {'; '.join(notes)}" if notes else ""

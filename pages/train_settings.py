@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sentiment_core.config import MAX_FASTTEXT_VOCAB
+from sentiment_core.config import KIM_VARIANTS, MAX_FASTTEXT_VOCAB
 from sentiment_core.text import KEEP_CHOICES
 
 KEEP = "session"  # form values survive a visit to another page
@@ -17,17 +17,20 @@ KEEP = "session"  # form values survive a visit to another page
 def neural_settings(variant: str, model_config, train_config, k: str) -> tuple[dict, dict]:
     """The network's and the optimiser's settings, each keeping its value per variant and preset."""
     a, b, c = st.columns(3)
-    vocab_size = a.number_input("Vocabulary size", 100, 40_000, model_config.vocab_size, 1000, key=f"train_vocab-{k}", persist_state=KEEP)
+    most_words = MAX_FASTTEXT_VOCAB if model_config.counts_ngrams else 40_000  # n-gram hashing stays in int32
+    vocab_size = a.number_input("Vocabulary size", 100, most_words, model_config.vocab_size, 1000, key=f"train_vocab-{k}", persist_state=KEEP)
     seq_len = b.number_input("Sequence length (words)", 8, 1000, model_config.seq_len, 8, key=f"train_len-{k}", persist_state=KEEP)
     embedding_dim = c.number_input(
         "Embedding size", 8, 300, model_config.embedding_dim, 2, key=f"train_emb-{k}", persist_state=KEEP, disabled=model_config.uses_glove,
         help="GloVe variants use GloVe's 50 dimensions." if model_config.uses_glove else None,
     )
     changes = {"vocab_size": int(vocab_size), "seq_len": int(seq_len), "embedding_dim": int(embedding_dim)}
-    if variant in ("cnn", "multicnn", "glove-static", "glove-tuned", "multichannel"):
+    if variant in KIM_VARIANTS:
         changes["filters"] = int(a.number_input("Filters per kernel", 10, 300, model_config.filters, 10, key=f"train_filters-{k}", persist_state=KEEP))
         kernels = b.multiselect("Kernel sizes", list(range(1, 8)), list(model_config.kernel_sizes), key=f"train_kernels-{k}", persist_state=KEEP)
         changes["kernel_sizes"] = tuple(sorted(kernels)) or model_config.kernel_sizes
+    if model_config.counts_ngrams:  # nb-cnn's n-gram side
+        changes.update(_ngram_widgets(model_config, k, c, a))
     if variant == "dense":
         changes["hidden_units"] = int(a.number_input("Hidden units", 16, 1000, model_config.hidden_units, 16, key=f"train_hidden-{k}", persist_state=KEEP))
     if variant == "bilstm":
@@ -66,12 +69,7 @@ def ngram_settings(model_config, train_config, k: str) -> tuple[dict, dict]:
     vocab_size = a.number_input("Vocabulary size", 100, MAX_FASTTEXT_VOCAB, model_config.vocab_size, 1000,
                                 key=f"train_vocab-{k}", persist_state=KEEP)
     seq_len = b.number_input("Sequence length (words)", 8, 2000, model_config.seq_len, 8, key=f"train_len-{k}", persist_state=KEEP)
-    ngram_max = c.radio("n-grams up to", [1, 2, 3], index=model_config.ngram_max - 1, horizontal=True,
-                        format_func=lambda n: {1: "words", 2: "pairs", 3: "triples"}[n], key=f"train_ngram-{k}",
-                        persist_state=KEEP)
-    buckets = a.select_slider("Hash buckets for pairs and triples", sorted({100_000, 500_000, 1_000_000, 2_000_000, model_config.bigram_buckets}),
-                              model_config.bigram_buckets, key=f"train_buckets-{k}", persist_state=KEEP,
-                              help="More buckets, fewer n-grams sharing one weight (at most 2,000,000).")
+    grams = _ngram_widgets(model_config, k, c, a)
     keep = b.radio("Long texts: read the", list(KEEP_CHOICES), index=KEEP_CHOICES.index(model_config.keep),
                    format_func=lambda keep: "start + end" if keep == "both" else keep,
                    horizontal=True, key=f"train_keep-{k}", persist_state=KEEP)
@@ -85,10 +83,21 @@ def ngram_settings(model_config, train_config, k: str) -> tuple[dict, dict]:
                                     key=f"train_lr-{k}", persist_state=KEEP)
     patience = a.number_input("Early stopping patience (0 = off)", 0, 5, train_config.early_stopping_patience, 1, key=f"train_pat-{k}", persist_state=KEEP)
     seed = b.number_input("Random seed", 0, 10_000, train_config.seed, 1, key=f"train_seed-{k}", persist_state=KEEP)
-    return ({"vocab_size": int(vocab_size), "seq_len": int(seq_len), "ngram_max": int(ngram_max), "bigram_buckets": int(buckets),
-             "keep": keep, "negation": bool(negation)},
+    return ({"vocab_size": int(vocab_size), "seq_len": int(seq_len), **grams, "keep": keep, "negation": bool(negation)},
             {"epochs": int(epochs), "batch_size": int(batch_size), "learning_rate": float(learning_rate),
              "early_stopping_patience": int(patience), "seed": int(seed)})
+
+
+def _ngram_widgets(model_config, k: str, order_column, buckets_column) -> dict:
+    """Which n-grams an n-gram model counts and how many hash buckets pairs and triples share."""
+    ngram_max = order_column.radio("n-grams up to", [1, 2, 3], index=model_config.ngram_max - 1, horizontal=True,
+                                   format_func=lambda n: {1: "words", 2: "pairs", 3: "triples"}[n], key=f"train_ngram-{k}",
+                                   persist_state=KEEP)
+    buckets = buckets_column.select_slider(
+        "Hash buckets for pairs and triples", sorted({100_000, 500_000, 1_000_000, 2_000_000, model_config.bigram_buckets}),
+        model_config.bigram_buckets, key=f"train_buckets-{k}", persist_state=KEEP,
+        help="More buckets, fewer n-grams sharing one weight (at most 2,000,000).")
+    return {"ngram_max": int(ngram_max), "bigram_buckets": int(buckets)}
 
 
 def linear_settings(model_config, train_config, k: str) -> tuple[dict, dict]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .explanations.target import LogitReader, default_target, margin_weights
+from .explanations.target import default_target, margin_weights
 from .text import keep_window
 
 BATCH = 128
@@ -48,8 +48,10 @@ def filter_catalogue(predictor, texts: list[str], top: int = 5, progress=None) -
     config = predictor.model_config
     if not has_filters(config):
         raise ValueError(f"A {config.variant} model has no max-pooled convolution filters to describe.")
+    from .explanations.methods import filters_reader
+
     widths, convs = _conv_model(predictor)
-    reader = LogitReader.of(predictor.model)
+    reader = filters_reader(predictor)  # the classifier, or nb-cnn's CNN side
     target = default_target(predictor.class_names)
     margin, _ = margin_weights(reader.kernel, reader.bias, target if target >= 0 else 0)
     token_lists = [list(keep_window(predictor.vocabulary.tokenize(t), config.seq_len, config.keep)) for t in texts]

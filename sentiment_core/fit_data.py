@@ -65,8 +65,7 @@ def fit_to_texts(texts: Sequence[str], model_config: ModelConfig, what: str = "t
     for tokens in token_lists:
         counts.update(tokens)
     p95 = int(np.ceil(np.percentile(lengths, 95)))
-    widest = max(model_config.kernel_sizes) if model_config.variant in ("cnn", "multicnn", "glove-static", "glove-tuned",
-                                                                         "multichannel") else 1
+    widest = model_config.min_length  # a convolution needs its widest kernel; other models 1
     seq_len = max(p95, widest, MIN_SEQ_LEN)
     seq_len = min(int(np.ceil(seq_len / 8) * 8), MAX_SEQ_LEN)
     kept = sum(1 for c in counts.values() if c >= MIN_COUNT)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from .config import KIM_VARIANTS
 from .store import ModelInfo
 
 
@@ -29,9 +30,9 @@ def settings_text(model: ModelInfo) -> str:
     if c.is_linear:
         return f"{c.vocab_size - 2:,} n-grams (1-{c.ngram_max} words), C {c.regularization:g}"
     parts = [f"vocab {c.vocab_size:,}", f"len {c.seq_len}", f"emb {c.embedding_dim}"]
-    if c.variant == "nb-ngrams":
-        parts[2] = f"1-{c.ngram_max}-grams in {c.bigram_buckets:,} buckets"
-    if c.variant in ("cnn", "multicnn", "glove-static", "glove-tuned", "multichannel"):
+    if c.counts_ngrams:
+        parts[2 if c.variant == "nb-ngrams" else 3:3] = [f"1-{c.ngram_max}-grams in {c.bigram_buckets:,} buckets"]
+    if c.variant in KIM_VARIANTS:
         parts.append(f"{c.filters}×{'/'.join(str(k) for k in c.kernel_sizes)}")
     if train:
         parts.append(f"lr {train.get('learning_rate')}")

@@ -328,12 +328,11 @@ def _checked_manifest(path: str, mtime_ns: int, size: int) -> tuple[dict, ModelC
 
 
 def _placeholder_glove(config: ModelConfig):
-    """GloVe variants are built around an embedding matrix, nb-ngrams around its Naive Bayes
-    ratios; their values come from the weights file."""
-    import numpy as np
+    """GloVe variants are built around an embedding matrix, the n-gram variants around their Naive
+    Bayes ratios; their values come from the weights file."""
+    from .models import blank_start
 
-    shape = config.matrix_shape
-    return None if shape is None else np.zeros(shape, dtype="float32")
+    return blank_start(config)
 
 
 def _load_linear(name: str, info, vocabulary, weights: Path):

@@ -251,11 +251,13 @@ def train(
             raise ValueError(f"GloVe vectors have {glove.dim} dimensions: set embedding_dim to {glove.dim}.")
         matrix, coverage = glove.embedding_matrix(vocabulary, seed=train_config.seed)
         matrix = _pad_rows(matrix, model_config.vocab_size)
-    if model_config.variant == "nb-ngrams":
+    if model_config.counts_ngrams:
         from .naive_bayes import ngram_ratios
 
-        # Counted on the training texts only; nb-ngrams masks padding, so it is always bucketed.
-        matrix = ngram_ratios(train_sequences, train_data.labels, model_config)
+        # Counted on the training texts only; the n-gram side masks padding (and nb-cnn's CNN
+        # pools over time), so these models are always bucketed.
+        ratios = ngram_ratios(train_sequences, train_data.labels, model_config)
+        matrix = ratios if matrix is None else (matrix, ratios)
 
     batches = int(np.ceil(len(train_data) / train_config.batch_size))
     model = build_model(model_config, matrix)

@@ -49,13 +49,13 @@ def legacy_model(folder: Path, variant: str) -> Path:
     import numpy as np
 
     from sentiment_core.config import ModelConfig
-    from sentiment_core.models import build_model
+    from sentiment_core.models import blank_start, build_model
     from sentiment_core.text import Vocabulary
 
     config = ModelConfig(variant=variant, vocab_size=40, seq_len=20, embedding_dim=8, filters=4, bigram_buckets=97)
     vocabulary = Vocabulary(size=40).fit(["a good film", "a bad film", "the plot was dull", "the cast was superb"])
     folder.mkdir(parents=True)
-    model = build_model(config, None if config.matrix_shape is None else np.zeros(config.matrix_shape, "float32"))
+    model = build_model(config, blank_start(config))
     model.save(folder / "model.keras")
     writes(folder / "vocabulary.json", dumps({"words": vocabulary.words_, "counts": vocabulary.counts_}))
     manifest = {

@@ -4,7 +4,7 @@ every method agrees on the sign of clearly polar words, and the target class is 
 import numpy as np
 import pytest
 
-from sentiment_core.config import LINEAR_VARIANTS, VARIANTS, ModelConfig, TrainConfig
+from sentiment_core.config import LINEAR_VARIANTS, NB_VARIANTS, VARIANTS, ModelConfig, TrainConfig
 from sentiment_core.explanations import METHODS, explain
 from sentiment_core.explanations.forward import (
     embedded_input,
@@ -13,16 +13,17 @@ from sentiment_core.explanations.forward import (
 )
 from sentiment_core.explanations.target import LogitReader
 from sentiment_core.inference import Predictor
-from sentiment_core.models import build_model
+from sentiment_core.models import blank_start, build_model
 from sentiment_core.text import Vocabulary
 from sentiment_core.training import train
 from tests.conftest import make_dataset, synthetic_reviews
 
 TEXT = "the movie was great but the plot zzqx was awful and dull"
 NEURAL = [v for v in VARIANTS if v not in LINEAR_VARIANTS]  # the baseline has its own tests (test_linear.py)
-# Models with word vectors to take gradients along (nb-ngrams has one number per n-gram).
-SHAPES = [(v, "max") for v in NEURAL if v != "nb-ngrams"] + [("cnn", "flatten"), ("glove-static", "flatten")]
-EXACT = ("fasttext", "cnn", "multicnn", "glove-static", "glove-tuned", "multichannel", "nb-ngrams")
+# Models with word vectors to take gradients along (nb-ngrams has one number per n-gram, and half of
+# nb-cnn's logits come from its n-grams).
+SHAPES = [(v, "max") for v in NEURAL if v not in NB_VARIANTS] + [("cnn", "flatten"), ("glove-static", "flatten")]
+EXACT = ("fasttext", "cnn", "multicnn", "glove-static", "glove-tuned", "multichannel", "nb-ngrams", "nb-cnn")
 
 
 def random_predictor(variant, pooling="max", classes=("negative", "positive"), seed=0):
@@ -34,9 +35,9 @@ def random_predictor(variant, pooling="max", classes=("negative", "positive"), s
                          lstm_units=8, bigram_buckets=211, pooling=pooling, num_classes=len(classes))
     rng = np.random.default_rng(seed)
     # GloVe's vectors, or nb-ngrams' Naive Bayes ratios: random stand-ins of the right shape.
-    start = rng.normal(size=config.matrix_shape).astype("float32") if config.matrix_shape else None
+    start = blank_start(config, rng)
     model = build_model(config, start)
-    if variant == "nb-ngrams":  # its weights start at 0 (every share 0): give them values to add up
+    if variant in NB_VARIANTS:  # the n-gram weights start at 0 (every share 0): give them values to add up
         layer = model.get_layer("ngram_weights")
         layer.set_weights([rng.normal(size=layer.get_weights()[0].shape).astype("float32")])
     return Predictor(model, Vocabulary(60).fit(texts), config, classes, name=variant)
@@ -71,6 +72,9 @@ def test_exact_shares_add_up_to_the_models_logit(variant, classes):
         assert span["text"] == " ".join(words[span["start"]:span["end"]])
     if variant == "nb-ngrams":  # every word, pair and triple of the text is a span
         assert {s["end"] - s["start"] for s in result["spans"]} == {1, 2}  # ngram_max 2: words and pairs
+    elif variant == "nb-cnn":  # every word and pair, and the spans where filters peaked
+        assert {s["end"] - s["start"] for s in result["spans"]} >= {1, 2}
+        assert any(span["filters"] for span in result["spans"])
     elif variant != "fasttext":
         assert all(span["filters"] for span in result["spans"]) and result["spans"]
         width, _, activation, term = result["spans"][0]["filters"][0]

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from sentiment_core.config import LINEAR_VARIANTS, VARIANTS, ModelConfig, default_configs, seed_preset
-from sentiment_core.models import AppendBigrams, build_model, embedding_weights
+from sentiment_core.models import AppendBigrams, blank_start, build_model, embedding_weights
 
 
 def small(variant, **changes):
@@ -10,10 +10,8 @@ def small(variant, **changes):
 
 
 def matrix(config):
-    """What the builder starts from: GloVe vectors, or nb-ngrams' Naive Bayes ratios (None for the others)."""
-    if config.matrix_shape is None:
-        return None
-    return np.random.default_rng(0).normal(size=config.matrix_shape).astype("float32")
+    """What the builder starts from: GloVe vectors and/or Naive Bayes ratios (None for the others)."""
+    return blank_start(config, np.random.default_rng(0))
 
 
 NETWORKS = [v for v in VARIANTS if v not in LINEAR_VARIANTS]
@@ -135,3 +133,26 @@ def test_nb_ngrams_learns_from_word_pairs_a_bag_of_words_cannot_see():
     unigrams = config.replace(ngram_max=1)
     words_only = train(data, data, None, unigrams, TrainConfig(optimizer="adagrad", learning_rate=0.1, epochs=3, seed=1))
     assert words_only.metrics["val_accuracy"] <= 0.5 + 1e-9  # the same words in both: no better than chance
+
+
+def test_nb_cnn_adds_its_ngram_evidence_to_its_cnn_logits():
+    """Its logits are the n-gram side's evidence plus the CNN side's logits: with the n-gram
+    weights at 0 (as training starts) it answers exactly as its CNN alone; with them set, the
+    difference in logits is the Naive Bayes evidence."""
+    import keras
+
+    from sentiment_core.explanations.target import LogitReader
+
+    config = small("nb-cnn")
+    rng = np.random.default_rng(1)
+    model = build_model(config, blank_start(config, rng))
+    x = np.array([[2, 3, 4, 5, 6, 0, 0, 0, 0, 0, 0, 0]], dtype=np.int32)
+    cnn_side = LogitReader.of(model, "cnn_logits")
+    cnn_logits = cnn_side.features(x) @ cnn_side.kernel + cnn_side.bias
+    logits = LogitReader.of(model).features(x)
+    np.testing.assert_allclose(logits, cnn_logits, atol=1e-5)  # n-gram weights start at 0
+    weights = model.get_layer("ngram_weights")
+    weights.set_weights([rng.normal(size=weights.get_weights()[0].shape).astype("float32")])
+    evidence = keras.Model(model.inputs, model.get_layer("evidence").output).predict_on_batch(x)
+    assert np.abs(evidence).max() > 0.1
+    np.testing.assert_allclose(LogitReader.of(model).features(x), cnn_logits + evidence, atol=1e-4)

@@ -9,6 +9,10 @@ the margin comes entirely from the window where filter k peaked. So each n-gram 
 sum of the terms of the filters that peaked on it, and the spans plus the bias add up to the
 margin exactly. (Which words inside the span matter is not determined: the span's share is split
 evenly among its words when a sentence is coloured word by word.)
+
+**nb-ngrams** adds one term per distinct n-gram (its weight times its Naive Bayes ratio), and
+**nb-cnn** adds its n-grams' terms to its CNN's: the two sides' logits are summed, so their
+shares are too.
 """
 
 from __future__ import annotations
@@ -32,12 +36,18 @@ class Share:
 
 
 def exact_available(config) -> bool:
-    return config.variant in ("fasttext", "nb-ngrams") or config.pools_over_time or config.is_linear
+    return config.variant == "fasttext" or config.counts_ngrams or config.pools_over_time or config.is_linear
 
 
 def gradients_available(config) -> bool:
-    """Integrated gradients need word vectors to walk along; nb-ngrams has one number per n-gram."""
-    return config.variant != "nb-ngrams"
+    """Integrated gradients need word vectors to walk along; an n-gram model has one number per
+    n-gram (nb-cnn's vectors carry only half of its logits, so it is explained exactly too)."""
+    return not config.counts_ngrams
+
+
+def filter_layer(model) -> str:
+    """The dense layer that reads the pooled filters: the classifier, or nb-cnn's CNN side."""
+    return "cnn_logits" if any(layer.name == "cnn_logits" for layer in model.layers) else "classifier"
 
 
 _CONV_MODELS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -140,3 +150,17 @@ def kim_shares(model, config, reader: LogitReader, word_ids: np.ndarray, tokens:
         offset += activations.shape[1]
     margin = float(reader.features(word_ids)[0] @ weights + bias)
     return sorted(spans.values(), key=lambda s: (s.start, s.end)), bias, margin
+
+
+def nb_cnn_shares(model, config, reader: LogitReader, filters_reader: LogitReader, word_ids: np.ndarray, tokens: int,
+                  target: int):
+    """``(shares, bias, margin)`` of nb-cnn: its n-grams' shares (through the identity classifier,
+    ``reader``) plus its filters' (through the CNN's logits, ``filters_reader``), merged by span."""
+    ngram_shares, bias, margin = nb_shares(model, reader, word_ids, tokens, target)
+    filter_shares, filters_bias, _ = kim_shares(model, config, filters_reader, word_ids, tokens, target)
+    merged: dict[tuple[int, int], Share] = {}
+    for share in ngram_shares + filter_shares:
+        into = merged.setdefault((share.start, share.end), Share(share.start, share.end, 0.0))
+        into.weight += share.weight
+        into.filters += share.filters
+    return sorted(merged.values(), key=lambda s: (s.start, s.end)), bias + filters_bias, margin

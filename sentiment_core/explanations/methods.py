@@ -6,7 +6,8 @@ import numpy as np
 
 from ..text import UNK, keep_window
 from . import DEFAULT_METHOD, METHODS
-from .exact import exact_available, fasttext_shares, gradients_available, kim_shares, nb_shares
+from .exact import (exact_available, fasttext_shares, filter_layer, gradients_available, kim_shares, nb_cnn_shares,
+                    nb_shares)
 from .forward import embedded_input
 from .gradients import DEFAULT_STEPS, integrated_gradients
 from .target import LogitReader, add_note, margin_weights, resolve_target
@@ -49,7 +50,7 @@ def explain(predictor, text: str, method: str = DEFAULT_METHOD, target=None, ste
         add_note(result, f"A {config.variant} model has no exact decomposition: showing integrated gradients.")
     if method == "integrated-gradients" and not gradients_available(config):
         used = "exact"
-        add_note(result, f"A {config.variant} model has no word vectors to take gradients along: showing its exact "
+        add_note(result, f"A {config.variant} model has no word vectors for its n-grams to take gradients along: showing its exact "
                          "decomposition.")
     if used == "occlusion":
         word_weights = _occlusion(reader, word_ids, len(tokens), index)
@@ -65,6 +66,9 @@ def explain(predictor, text: str, method: str = DEFAULT_METHOD, target=None, ste
             shares, base, _ = fasttext_shares(predictor.model, reader, word_ids, len(tokens), index)
         elif config.variant == "nb-ngrams":
             shares, base, _ = nb_shares(predictor.model, reader, word_ids, len(tokens), index)
+        elif config.variant == "nb-cnn":
+            shares, base, _ = nb_cnn_shares(predictor.model, config, reader, filters_reader(predictor), word_ids,
+                                            len(tokens), index)
         else:
             shares, base, _ = kim_shares(predictor.model, config, reader, word_ids, len(tokens), index)
         word_weights = np.zeros(len(tokens))
@@ -85,6 +89,16 @@ def explain(predictor, text: str, method: str = DEFAULT_METHOD, target=None, ste
         for token, i, w in zip(tokens, ids, word_weights)
     ]
     return result
+
+
+def filters_reader(predictor) -> LogitReader:
+    """The reader of the layer that weighs the pooled filters (kept on the predictor, like ``_reader``)."""
+    reader = getattr(predictor, "_filters_reader", None)
+    if reader is None:
+        layer = filter_layer(predictor.model)
+        reader = _reader(predictor) if layer == "classifier" else LogitReader.of(predictor.model, layer)
+        predictor._filters_reader = reader
+    return reader
 
 
 def _reader(predictor) -> LogitReader:

@@ -65,10 +65,12 @@ class LogitReader:
     bias: np.ndarray
 
     @classmethod
-    def of(cls, model) -> "LogitReader":
+    def of(cls, model, layer: str = "classifier") -> "LogitReader":
+        """The reader of ``model``'s classifier, or of another dense layer that adds to the logits
+        (nb-cnn's ``cnn_logits``, the CNN side's share of them)."""
         import keras
 
-        classifier = model.get_layer("classifier")
+        classifier = model.get_layer(layer)
         features = keras.Model(model.inputs, classifier.input, name=f"{model.name}_features")
         kernel, bias = classifier.get_weights()
         return cls(features, np.asarray(kernel, np.float64), np.asarray(bias, np.float64))
