@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sentiment_core.buckets import QUANTUM, LengthBuckets, batch_order, can_bucket, padded_length, predict_bucketed
+from sentiment_core.buckets import LengthBuckets, batch_order, can_bucket, padded_length, predict_bucketed, quantum
 from sentiment_core.config import ModelConfig, TrainConfig
 from sentiment_core.text import pad_sequences
 
@@ -22,11 +22,14 @@ def test_every_text_is_in_one_batch_and_batches_hold_similar_lengths():
 
 
 def test_padded_lengths_leave_one_padding_window_and_never_exceed_seq_len():
-    kim = ModelConfig(variant="multicnn", seq_len=500)
-    assert padded_length(10, kim) == QUANTUM and padded_length(27, kim) == QUANTUM and padded_length(28, kim) == 2 * QUANTUM
+    kim = ModelConfig(variant="multicnn", seq_len=500)  # widest kernel 5: one all-padding window needs 5 more
+    q = quantum()
+    assert padded_length(1, kim) == q * -(-6 // q) and padded_length(2 * q - 5, kim) == 2 * q
+    assert padded_length(2 * q - 4, kim) == 3 * q
     assert padded_length(499, kim) == 500 and padded_length(500, kim) == 500
-    fasttext = ModelConfig(variant="fasttext", seq_len=40)
+    fasttext = ModelConfig(variant="fasttext", seq_len=40)  # masks padding: no window needed; capped at seq_len
     assert padded_length(32, fasttext) == 32 and padded_length(33, fasttext) == 40
+    assert padded_length(q, fasttext) == q and padded_length(q + 1, fasttext) == min(2 * q, 40)
     assert can_bucket(kim) and can_bucket(fasttext) and can_bucket(ModelConfig(variant="bilstm"))
     assert not can_bucket(ModelConfig(variant="dense")) and not can_bucket(ModelConfig(variant="cnn", pooling="flatten"))
 
@@ -67,24 +70,26 @@ def test_buckets_feed_keras_any_length():
     sequences = [np.ones(n, np.int32) for n in range(1, 300)]
     data = LengthBuckets(sequences, np.zeros(299, np.int32), 16, config, seed=0)
     shapes = {data[i][0].shape[1] for i in range(len(data))}
-    assert len(shapes) > 5 and max(shapes) == 300 and all(s % QUANTUM == 0 or s == 300 for s in shapes)
+    assert len(shapes) > 5 and max(shapes) == 300 and all(s % quantum() == 0 or s == 300 for s in shapes)
     assert 0 < data.padded_fraction() < 0.1
 
 
 def test_short_texts_whose_first_batches_pad_alike_still_train_and_validate():
-    """MR-like data: seq_len 40, most texts pad to 32, a few to 40. Sorted by raw length, the first
-    two validation batches both padded to 32 and Keras fixed the input to 32 (a crash at the 40s)."""
+    """MR-like data: most texts pad to 4 quanta, a few to seq_len (5 quanta). Sorted by raw length,
+    the first two validation batches both padded alike and Keras fixed the input to that length (a
+    crash at the longer ones)."""
     from sentiment_core.data.dataset import Dataset
     from sentiment_core.training import train
 
     rng = np.random.default_rng(0)
     words = ["good", "bad", "film", "plot", "the", "a", "great", "dull"]
-    lengths = np.concatenate([rng.integers(3, 30, size=700), rng.integers(34, 40, size=20)])
+    q = quantum()
+    lengths = np.concatenate([rng.integers(3 * q + 1, 4 * q + 1, size=700), rng.integers(4 * q + 2, 5 * q, size=20)])
     texts = [" ".join(rng.choice(words, size=n)) for n in lengths]
     labels = np.array([int("good" in t.split()[:3]) for t in texts])
     data = Dataset(texts, labels, ("negative", "positive"), "synthetic")
-    config = ModelConfig(variant="fasttext", vocab_size=20, seq_len=40, embedding_dim=8, bigram_buckets=97)
+    config = ModelConfig(variant="fasttext", vocab_size=20, seq_len=5 * q, embedding_dim=8, bigram_buckets=97)
     buckets = LengthBuckets([np.ones(n, np.int32) for n in lengths], labels, 256, config)
-    assert {buckets[0][0].shape[1], buckets[1][0].shape[1]} == {32, 40}
+    assert {buckets[0][0].shape[1], buckets[1][0].shape[1]} == {4 * q, 5 * q}
     trained = train(data, data, None, config, TrainConfig(epochs=1, batch_size=256))
     assert trained.metrics["val_accuracy"] is not None
