@@ -9,6 +9,7 @@ the padded grid that is padding, and the validation accuracy after the last epoc
 
     SENTIMENT_DATA_DIR=../shared/data python benchmarks/bucketing.py --update-readme
     SENTIMENT_DATA_DIR=../shared/data KERAS_BACKEND=jax python benchmarks/bucketing.py
+    SENTIMENT_DATA_DIR=../shared/data python benchmarks/bucketing.py --quantum 32   # the step's effect
 
 Results: benchmarks/results/bucketing-<backend>.json; ``--update-readme`` writes every backend's
 latest results into README.md.
@@ -39,6 +40,7 @@ def main() -> None:
     parser.add_argument("--filters", type=int, default=100)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--subset", type=int, help="IMDB training reviews (default: all 25,000)")
+    parser.add_argument("--quantum", type=int, help="pad to multiples of this instead of the backend's step (a comparison)")
     parser.add_argument("--update-readme", action="store_true")
     args = parser.parse_args()
 
@@ -48,6 +50,7 @@ def main() -> None:
     import keras
     import numpy as np
 
+    from sentiment_core import buckets as length_buckets
     from sentiment_core import runtime
     from sentiment_core.config import default_configs
     from sentiment_core.data import imdb_splits, load_imdb
@@ -55,6 +58,8 @@ def main() -> None:
     from sentiment_core.text import Vocabulary
     from sentiment_core.training import train
 
+    if args.quantum:
+        length_buckets.QUANTUM_TRACED = length_buckets.QUANTUM_COMPILED = args.quantum
     train_set, val_set, _ = imdb_splits(load_imdb(), args.subset, 1000)
     model_config, train_config = default_configs(args.variant)
     if model_config.pools_over_time:
@@ -97,6 +102,8 @@ def main() -> None:
                "variant": args.variant, "filters": model_config.filters, "train_size": len(train_set),
                "epochs": args.epochs, "batch_size": train_config.batch_size, "rows": [plain, buckets], "speedup": speedup}
     RESULTS.mkdir(parents=True, exist_ok=True)
+    if args.quantum:  # a comparison: printed, not kept as the backend's result
+        return
     (RESULTS / f"bucketing-{backend}.json").write_text(json.dumps(results, indent=1))
     if args.update_readme:
         write_readme_section(BEGIN, END, table())
