@@ -17,9 +17,10 @@ KEEP = "session"  # form values survive a visit to another page
 def neural_settings(variant: str, model_config, train_config, k: str) -> tuple[dict, dict]:
     """The network's and the optimiser's settings, each keeping its value per variant and preset."""
     a, b, c = st.columns(3)
-    most_words = MAX_FASTTEXT_VOCAB if model_config.counts_ngrams else 40_000  # n-gram hashing stays in int32
+    most_words = MAX_FASTTEXT_VOCAB if model_config.hashes_ngrams else 40_000  # n-gram hashing stays in int32
     vocab_size = a.number_input("Vocabulary size", 100, most_words, model_config.vocab_size, 1000, key=f"train_vocab-{k}", persist_state=KEEP)
-    seq_len = b.number_input("Sequence length (words)", 8, 1000, model_config.seq_len, 8, key=f"train_len-{k}", persist_state=KEEP)
+    longest = 2000 if model_config.hashes_ngrams else 1000  # a bag of n-grams reads whole reviews cheaply
+    seq_len = b.number_input("Sequence length (words)", 8, longest, model_config.seq_len, 8, key=f"train_len-{k}", persist_state=KEEP)
     embedding_dim = c.number_input(
         "Embedding size", 8, 300, model_config.embedding_dim, 2, key=f"train_emb-{k}", persist_state=KEEP, disabled=model_config.uses_glove,
         help="GloVe variants use GloVe's 50 dimensions." if model_config.uses_glove else None,
@@ -29,7 +30,7 @@ def neural_settings(variant: str, model_config, train_config, k: str) -> tuple[d
         changes["filters"] = int(a.number_input("Filters per kernel", 10, 300, model_config.filters, 10, key=f"train_filters-{k}", persist_state=KEEP))
         kernels = b.multiselect("Kernel sizes", list(range(1, 8)), list(model_config.kernel_sizes), key=f"train_kernels-{k}", persist_state=KEEP)
         changes["kernel_sizes"] = tuple(sorted(kernels)) or model_config.kernel_sizes
-    if model_config.counts_ngrams:  # nb-cnn's n-gram side
+    if model_config.hashes_ngrams:  # fastText's n-grams, nb-cnn's n-gram side
         changes.update(_ngram_widgets(model_config, k, c, a))
     if variant == "dense":
         changes["hidden_units"] = int(a.number_input("Hidden units", 16, 1000, model_config.hidden_units, 16, key=f"train_hidden-{k}", persist_state=KEEP))
@@ -37,7 +38,8 @@ def neural_settings(variant: str, model_config, train_config, k: str) -> tuple[d
         changes["lstm_units"] = int(a.number_input("LSTM units", 8, 256, model_config.lstm_units, 8, key=f"train_lstm-{k}", persist_state=KEEP))
     changes["dropout"] = float(c.slider("Dropout", 0.0, 0.8, float(model_config.dropout), 0.05, key=f"train_drop-{k}", persist_state=KEEP))
     changes["embedding_dropout"] = float(
-        c.slider("Embedding dropout", 0.0, 0.8, float(model_config.embedding_dropout), 0.05, key=f"train_edrop-{k}", persist_state=KEEP)
+        c.slider("Embedding dropout", 0.0, 0.8, float(model_config.embedding_dropout), 0.05, key=f"train_edrop-{k}", persist_state=KEEP,
+                 help="fastText drops this share of a text's n-grams in training." if variant == "fasttext" else None)
     )
     changes["negation"] = bool(a.checkbox(
         "Mark negation (NOT_)", model_config.negation, key=f"train_neg-{k}", persist_state=KEEP,

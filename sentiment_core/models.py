@@ -16,7 +16,10 @@ from .config import ModelConfig
 
 @keras.saving.register_keras_serializable(package="sentiment_core")
 class AppendBigrams(layers.Layer):
-    """Appends a hashed id for every pair of neighbouring words (fastText's bigram features).
+    """Appends a hashed id for every pair of neighbouring words (the first fastText's bigram features).
+
+    New fastText models use :class:`HashedNgrams` (each distinct word, pair and triple once); this
+    layer stays registered so that fastText models saved before that still load and explain.
 
     The bigram (a, b) becomes ``vocab_size + 1 + (a * vocab_size + b) mod p``, with ``p`` the
     largest prime that fits in the bucket count: a prime modulus spreads the pairs evenly where a
@@ -270,13 +273,21 @@ def build_multichannel(config: ModelConfig, embedding_matrix) -> keras.Model:
 
 
 def build_fasttext(config: ModelConfig, embedding_matrix=None) -> keras.Model:
-    """Joulin et al. (2016): the average of word and bigram vectors, then a linear softmax."""
+    """Joulin et al. (2016): the average of a text's word and n-gram vectors, then a linear softmax.
+
+    Each distinct word, pair and (``ngram_max`` = 3) triple counts once, as NBSVM's features do:
+    on IMDB's validation split that read 90.5 % where counting repeats read 89.8 %.
+    """
     word_ids = _inputs(config)
-    with_bigrams = AppendBigrams(config.vocab_size, config.bigram_buckets, name="append_bigrams")(word_ids)
+    ngram_ids = HashedNgrams(config.vocab_size, config.bigram_buckets, config.ngram_max, name="ngrams")(word_ids)
     embedded = layers.Embedding(
-        config.vocab_size + 1 + config.bigram_buckets, config.embedding_dim, name="embedding"
-    )(with_bigrams)  # (batch, 2 * seq_len - 1, embedding_dim)
-    average = MaskedAverage(name="average")(embedded, with_bigrams)  # mean over real words: (batch, dim)
+        config.vocab_size + config.bigram_buckets, config.embedding_dim, name="embedding"
+    )(ngram_ids)  # (batch, about ngram_max * seq_len, embedding_dim)
+    if config.embedding_dropout:
+        # Drop whole n-grams (all of a vector's numbers at once): the average must do without
+        # them, so no single phrase can carry a review (90.8 % on validation with 0.5 vs 90.5).
+        embedded = layers.Dropout(config.embedding_dropout, noise_shape=(None, None, 1), name="ngram_dropout")(embedded)
+    average = MaskedAverage(name="average")(embedded, ngram_ids)  # mean over real n-grams: (batch, dim)
     return keras.Model(word_ids, _softmax_head(average, config), name="fasttext")
 
 

@@ -239,7 +239,7 @@ def huge_fasttext_buckets(target, resources):
 
     def bigger(config):
         for layer in keras_layers(config):
-            if layer["class_name"] == "AppendBigrams":
+            if layer["class_name"] in ("AppendBigrams", "HashedNgrams"):
                 layer["config"]["buckets"] = 2**61 - 1
 
     edit_keras_config(folder / "model.keras", bigger)

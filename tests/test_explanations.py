@@ -143,3 +143,32 @@ def test_targets_and_methods_are_checked_and_explained():
     result = explain(dense, TEXT, "exact")
     assert result["method"] == "integrated-gradients" and "no exact decomposition" in result["note"]
     assert explain(dense, "🙂 🙂", "integrated-gradients")["words"] == []
+
+
+def legacy_fasttext_predictor(seed=4):
+    """A fastText model as saved before distinct n-grams: every word and bigram occurrence averaged."""
+    import keras
+    from keras import layers
+
+    from sentiment_core.models import AppendBigrams, MaskedAverage
+
+    keras.utils.set_random_seed(seed)
+    texts, _ = synthetic_reviews(60)
+    config = ModelConfig(variant="fasttext", vocab_size=60, seq_len=24, embedding_dim=16, bigram_buckets=211)
+    word_ids = keras.Input(shape=(None,), dtype="int32", name="word_ids")
+    with_bigrams = AppendBigrams(60, 211, name="append_bigrams")(word_ids)
+    embedded = layers.Embedding(60 + 1 + 211, 16, name="embedding")(with_bigrams)
+    average = MaskedAverage(name="average")(embedded, with_bigrams)
+    model = keras.Model(word_ids, layers.Dense(2, activation="softmax", name="classifier")(average))
+    return Predictor(model, Vocabulary(60).fit(texts), config, ("negative", "positive"), name="legacy")
+
+
+@pytest.mark.parametrize("method", ["exact", "integrated-gradients"])
+def test_fasttext_models_saved_before_distinct_ngrams_are_still_explained_on_their_scale(method):
+    predictor = legacy_fasttext_predictor()
+    result = explain(predictor, TEXT, method, steps=64)
+    total = sum(w["weight"] for w in result["words"]) + result["base"]
+    p = predictor.predict_proba(TEXT)[0].astype(np.float64)
+    assert abs(result["margin"] - np.log(p[1] / p[0])) < 1e-3
+    assert abs(total - result["margin"]) <= (1e-4 if method == "exact" else 0.02 * abs(result["margin"] - result["base"]) + 1e-4)
+    assert 2 in {s["end"] - s["start"] for s in result["spans"]} <= {1, 2}  # its words and bigrams

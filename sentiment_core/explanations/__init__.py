@@ -6,7 +6,7 @@ sentiment model; see :mod:`.target`), so a word's weight means the same in every
 - ``occlusion``: margin(text) - margin(text with the word read as unknown);
 - ``integrated-gradients``: the path integral of the gradient with respect to the word vectors,
   from "no words" to the text (:mod:`.gradients`);
-- ``exact``: the logit split into exact shares, for fastText (words and bigrams), Kim's CNNs
+- ``exact``: the logit split into exact shares, for fastText (words, pairs and triples), Kim's CNNs
   (the n-gram where each filter peaked) (:mod:`.exact`) and the TF-IDF baseline (its n-grams,
   :mod:`.linear`); other architectures get integrated gradients, with a note saying so.
 
@@ -22,7 +22,7 @@ from .exact import exact_available
 METHODS = {
     "occlusion": "Occlusion: how the log-odds change when the word is read as unknown",
     "integrated-gradients": "Integrated gradients: the gradient along the path from no words to the text",
-    "exact": "Exact shares: the logit split into words and bigrams (fastText) or n-grams (CNNs)",
+    "exact": "Exact shares: the logit split into words and n-grams (fastText, n-gram models) or n-gram windows (CNNs)",
 }
 DEFAULT_METHOD = "occlusion"
 

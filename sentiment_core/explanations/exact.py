@@ -1,8 +1,8 @@
 """Exact shares of the logit, where the architecture gives them.
 
-**fastText.** The classifier reads the average of the word and bigram vectors, and the margin is
-linear in that average: margin = sum_j (e_j · w) / n + b over the n real positions. Each word's
-and each bigram's term is its exact share; nothing is approximated.
+**fastText.** The classifier reads the average of the vectors of a text's n distinct words, pairs
+and triples, and the margin is linear in that average: margin = sum_j (e_j · w) / n + b. Each
+n-gram's term is its exact share; nothing is approximated.
 
 **Kim's CNN** (max-over-time pooling). Feature k is max_t relu(conv_k(t)); its term f_k · w_k in
 the margin comes entirely from the window where filter k peaked. So each n-gram span gets the
@@ -67,8 +67,26 @@ def conv_outputs_model(model, config):
 
 
 def fasttext_shares(model, reader: LogitReader, word_ids: np.ndarray, tokens: int, target: int):
-    """``(shares, bias, margin)``: one share per word and per bigram of real words."""
+    """``(shares, bias, margin)``: one share per word and per n-gram of real words.
+
+    The average runs over a text's distinct n-grams, so an n-gram that occurs k times gives each
+    occurrence 1/k of its term. (Models saved before that change average every word and bigram
+    occurrence: their layer ``append_bigrams`` is still explained as it computes.)"""
     weights, bias = margin_weights(reader.kernel, reader.bias, target)
+    if not any(layer.name == "append_bigrams" for layer in model.layers):
+        ids, starts, widths = ngram_positions(model.get_layer("ngrams"), word_ids)
+        vectors = _rows(model.get_layer("embedding"), ids)  # (positions, dim)
+        occurrences = _occurrences(ids)
+        distinct = max(len(occurrences), 1)
+        spans: dict[tuple[int, int], Share] = {}
+        for position, gram in enumerate(ids):
+            if gram == 0:
+                continue
+            term = float(vectors[position] @ weights) / distinct / occurrences[int(gram)]
+            key = (starts[position], min(starts[position] + widths[position], tokens))
+            spans.setdefault(key, Share(*key, 0.0)).weight += term
+        margin = float(reader.features(word_ids)[0] @ weights + bias)
+        return sorted(spans.values(), key=lambda s: (s.end - s.start, s.start)), bias, margin
     ids = np.asarray(model.get_layer("append_bigrams")(word_ids))[0]  # (2 * length - 1,)
     table = np.asarray(model.get_layer("embedding").get_weights()[0], np.float64)
     real = np.flatnonzero(ids)
@@ -86,26 +104,37 @@ def fasttext_shares(model, reader: LogitReader, word_ids: np.ndarray, tokens: in
     return shares, bias, margin
 
 
+def ngram_positions(layer, word_ids: np.ndarray) -> tuple[np.ndarray, list[int], list[int]]:
+    """``(ids, starts, widths)``: every n-gram occurrence of one encoded text as the hashing
+    ``layer`` numbers it (repeats kept), the token it starts at and how many words it spans."""
+    hashing = type(layer)(layer.vocab_size, layer.buckets, layer.n, unique=False)
+    ids = np.asarray(hashing(word_ids))[0]  # words (length), pairs (length - 1), triples (length - 2)
+    length = word_ids.shape[1]
+    starts, widths = [], []
+    for n in range(layer.n):
+        starts += list(range(length - n))
+        widths += [n + 1] * max(length - n, 0)
+    return ids, starts, widths
+
+
+def _occurrences(ids: np.ndarray) -> dict[int, int]:
+    occurrences: dict[int, int] = {}
+    for gram in ids[ids > 0]:
+        occurrences[int(gram)] = occurrences.get(int(gram), 0) + 1
+    return occurrences
+
+
 def nb_shares(model, reader: LogitReader, word_ids: np.ndarray, tokens: int, target: int):
     """``(shares, bias, margin)``: one share per word, pair and triple of real words.
 
     A text's evidence counts each distinct n-gram once, so an n-gram that occurs k times gives
     each occurrence 1/k of its term."""
     weights, bias = margin_weights(reader.kernel, reader.bias, target)
-    layer = model.get_layer("ngrams")
-    hashing = type(layer)(layer.vocab_size, layer.buckets, layer.n, unique=False)
-    ids = np.asarray(hashing(word_ids))[0]  # words (length), pairs (length - 1), triples (length - 2)
+    ids, starts, widths = ngram_positions(model.get_layer("ngrams"), word_ids)
     # Only the rows this text uses: the tables have millions (copying them cost every keystroke).
     ratios = _rows(model.get_layer("nb_ratios"), ids)  # (positions, classes)
     learned = _rows(model.get_layer("ngram_weights"), ids)[:, 0]  # (positions,)
-    length = word_ids.shape[1]
-    starts, widths = [], []
-    for n in range(layer.n):
-        starts += list(range(length - n))
-        widths += [n + 1] * max(length - n, 0)
-    occurrences: dict[int, int] = {}
-    for gram in ids[ids > 0]:
-        occurrences[int(gram)] = occurrences.get(int(gram), 0) + 1
+    occurrences = _occurrences(ids)
     spans: dict[tuple[int, int], Share] = {}
     for position, gram in enumerate(ids):
         if gram == 0:

@@ -21,8 +21,8 @@ from ..config import GLOVE_VARIANTS, ModelConfig
 class EmbeddedInput:
     """What the embedding layers read: ids per embedding table, and which word each position belongs to.
 
-    ``owners[p]`` lists the token indices position ``p`` stands for: one word, two for a fastText
-    bigram, none for padding. Attributions at a position are shared among its owners.
+    ``owners[p]`` lists the token indices position ``p`` stands for: one word, two or three for a
+    fastText pair or triple, none for padding. Attributions at a position are shared among its owners.
     """
 
     ids: np.ndarray  # (1, positions) ids fed to the embedding layer(s)
@@ -43,10 +43,22 @@ def embedded_input(model, config: ModelConfig, word_ids: np.ndarray, tokens: int
     length = word_ids.shape[1]
     owners: list[tuple[int, ...]] = [(p,) if p < tokens else () for p in range(length)]
     ids = word_ids
-    if config.variant == "fasttext":
+    if config.variant == "fasttext" and _averages_occurrences(model):
         ids = np.asarray(model.get_layer("append_bigrams")(word_ids))  # (1, 2 * length - 1)
         owners += [(p, p + 1) if p + 1 < tokens else () for p in range(length - 1)]
+    elif config.variant == "fasttext":
+        layer = model.get_layer("ngrams")
+        # Every occurrence, repeats kept (the model's layer keeps one of each): the features
+        # below weigh an n-gram seen k times by 1/k, which gives the same average.
+        ids = np.asarray(type(layer)(layer.vocab_size, layer.buckets, layer.n, unique=False)(word_ids))
+        owners = [tuple(range(start, start + n + 1)) if start + n < tokens else ()
+                  for n in range(layer.n) for start in range(length - n)]
     return EmbeddedInput(ids.astype(np.int32), embedding_layer_names(config), tuple(owners))
+
+
+def _averages_occurrences(model) -> bool:
+    """fastText models saved before distinct n-grams: the average of every word and bigram."""
+    return any(layer.name == "append_bigrams" for layer in model.layers)
 
 
 def lookup(model, embedded: EmbeddedInput) -> list[np.ndarray]:
@@ -57,8 +69,14 @@ def lookup(model, embedded: EmbeddedInput) -> list[np.ndarray]:
 def features_from_vectors(model, config: ModelConfig, vectors: list, ids):
     """The classifier's input, from the embedded vectors (a batch of paths shares the same ids)."""
     variant = config.variant
-    if variant == "fasttext":
+    if variant == "fasttext" and _averages_occurrences(model):
         return model.get_layer("average")(vectors[0], ids)
+    if variant == "fasttext":  # the mean over distinct n-grams, from every occurrence
+        real = ops.cast(ops.not_equal(ids, 0), vectors[0].dtype)  # (1, positions)
+        same = ops.cast(ops.equal(ops.expand_dims(ids, 2), ops.expand_dims(ids, 1)), vectors[0].dtype)
+        share = real / ops.sum(same, axis=2)  # 1/k for each of an n-gram's k occurrences
+        total = ops.sum(vectors[0] * ops.expand_dims(share, -1), axis=1)  # (paths, dim)
+        return total / ops.maximum(ops.sum(share, axis=1, keepdims=True), 1.0)  # sum of shares = distinct n-grams
     if variant == "bilstm":
         return model.get_layer("bilstm")(vectors[0], mask=ops.not_equal(ids, 0))
     if variant == "dense":

@@ -60,7 +60,7 @@ def explain(predictor, text: str, method: str = DEFAULT_METHOD, target=None, ste
         word_weights = _spread(attributions, embedded.owners, len(tokens))
         result["base"] = base
         result["completeness_gap"] = float(margin - base - attributions.sum())
-        result["spans"] = _bigram_spans(attributions, embedded.owners, tokens) if config.variant == "fasttext" else []
+        result["spans"] = _ngram_spans(attributions, embedded.owners, tokens) if config.variant == "fasttext" else []
     else:
         if config.variant == "fasttext":
             shares, base, _ = fasttext_shares(predictor.model, reader, word_ids, len(tokens), index)
@@ -118,7 +118,7 @@ def _occlusion(reader: LogitReader, word_ids: np.ndarray, tokens: int, target: i
 
 
 def _spread(attributions: np.ndarray, owners, tokens: int) -> np.ndarray:
-    """Position attributions to words: a bigram's is split between its two words."""
+    """Position attributions to words: an n-gram's is split evenly among its words."""
     words = np.zeros(tokens)
     for value, owner in zip(attributions, owners):
         for token in owner:
@@ -126,9 +126,10 @@ def _spread(attributions: np.ndarray, owners, tokens: int) -> np.ndarray:
     return words
 
 
-def _bigram_spans(attributions: np.ndarray, owners, tokens: list[str]) -> list[dict]:
+def _ngram_spans(attributions: np.ndarray, owners, tokens: list[str]) -> list[dict]:
+    """fastText's pairs and triples as spans of the words they stand for."""
     return [
-        {"start": owner[0], "end": owner[1] + 1, "text": " ".join(tokens[owner[0] : owner[1] + 1]),
+        {"start": owner[0], "end": owner[-1] + 1, "text": " ".join(tokens[owner[0] : owner[-1] + 1]),
          "weight": float(value), "filters": []}
-        for value, owner in zip(attributions, owners) if len(owner) == 2
+        for value, owner in zip(attributions, owners) if len(owner) >= 2
     ]
