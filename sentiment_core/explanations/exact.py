@@ -76,17 +76,9 @@ def fasttext_shares(model, reader: LogitReader, word_ids: np.ndarray, tokens: in
     if not any(layer.name == "append_bigrams" for layer in model.layers):
         ids, starts, widths = ngram_positions(model.get_layer("ngrams"), word_ids)
         vectors = _rows(model.get_layer("embedding"), ids)  # (positions, dim)
-        occurrences = _occurrences(ids)
-        distinct = max(len(occurrences), 1)
-        spans: dict[tuple[int, int], Share] = {}
-        for position, gram in enumerate(ids):
-            if gram == 0:
-                continue
-            term = float(vectors[position] @ weights) / distinct / occurrences[int(gram)]
-            key = (starts[position], min(starts[position] + widths[position], tokens))
-            spans.setdefault(key, Share(*key, 0.0)).weight += term
-        margin = float(reader.features(word_ids)[0] @ weights + bias)
-        return sorted(spans.values(), key=lambda s: (s.end - s.start, s.start)), bias, margin
+        distinct = max(np.count_nonzero(np.unique(ids)), 1)
+        shares = _span_shares(ids, starts, widths, tokens, vectors @ weights / distinct)
+        return shares, bias, float(reader.features(word_ids)[0] @ weights + bias)
     ids = np.asarray(model.get_layer("append_bigrams")(word_ids))[0]  # (2 * length - 1,)
     table = np.asarray(model.get_layer("embedding").get_weights()[0], np.float64)
     real = np.flatnonzero(ids)
@@ -117,33 +109,31 @@ def ngram_positions(layer, word_ids: np.ndarray) -> tuple[np.ndarray, list[int],
     return ids, starts, widths
 
 
-def _occurrences(ids: np.ndarray) -> dict[int, int]:
+def _span_shares(ids: np.ndarray, starts, widths, tokens: int, terms: np.ndarray) -> list[Share]:
+    """One share per span of words, from each n-gram occurrence's term: a model that counts each
+    distinct n-gram once gives each of an n-gram's k occurrences 1/k of its term."""
     occurrences: dict[int, int] = {}
     for gram in ids[ids > 0]:
         occurrences[int(gram)] = occurrences.get(int(gram), 0) + 1
-    return occurrences
+    spans: dict[tuple[int, int], Share] = {}
+    for position, gram in enumerate(ids):
+        if gram == 0:
+            continue
+        key = (starts[position], min(starts[position] + widths[position], tokens))
+        spans.setdefault(key, Share(*key, 0.0)).weight += float(terms[position]) / occurrences[int(gram)]
+    return sorted(spans.values(), key=lambda s: (s.end - s.start, s.start))
 
 
 def nb_shares(model, reader: LogitReader, word_ids: np.ndarray, tokens: int, target: int):
-    """``(shares, bias, margin)``: one share per word, pair and triple of real words.
-
-    A text's evidence counts each distinct n-gram once, so an n-gram that occurs k times gives
-    each occurrence 1/k of its term."""
+    """``(shares, bias, margin)``: one share per word, pair and triple of real words (a text's
+    evidence counts each distinct n-gram once)."""
     weights, bias = margin_weights(reader.kernel, reader.bias, target)
     ids, starts, widths = ngram_positions(model.get_layer("ngrams"), word_ids)
     # Only the rows this text uses: the tables have millions (copying them cost every keystroke).
     ratios = _rows(model.get_layer("nb_ratios"), ids)  # (positions, classes)
     learned = _rows(model.get_layer("ngram_weights"), ids)[:, 0]  # (positions,)
-    occurrences = _occurrences(ids)
-    spans: dict[tuple[int, int], Share] = {}
-    for position, gram in enumerate(ids):
-        if gram == 0:
-            continue
-        term = learned[position] * (ratios[position] @ weights) / occurrences[int(gram)]
-        key = (starts[position], min(starts[position] + widths[position], tokens))
-        spans.setdefault(key, Share(*key, 0.0)).weight += float(term)
-    margin = float(reader.features(word_ids)[0] @ weights + bias)
-    return sorted(spans.values(), key=lambda s: (s.end - s.start, s.start)), bias, margin
+    shares = _span_shares(ids, starts, widths, tokens, learned * (ratios @ weights))
+    return shares, bias, float(reader.features(word_ids)[0] @ weights + bias)
 
 
 def _rows(embedding, ids: np.ndarray) -> np.ndarray:
