@@ -73,16 +73,15 @@ def fasttext_shares(model, reader: LogitReader, word_ids: np.ndarray, tokens: in
     occurrence 1/k of its term. (Models saved before that change average every word and bigram
     occurrence: their layer ``append_bigrams`` is still explained as it computes.)"""
     weights, bias = margin_weights(reader.kernel, reader.bias, target)
-    if not any(layer.name == "append_bigrams" for layer in model.layers):
+    if not averages_occurrences(model):
         ids, starts, widths = ngram_positions(model.get_layer("ngrams"), word_ids)
-        vectors = _rows(model.get_layer("embedding"), ids)  # (positions, dim)
+        vectors = rows(model.get_layer("embedding"), ids)  # (positions, dim)
         distinct = max(np.count_nonzero(np.unique(ids)), 1)
         shares = _span_shares(ids, starts, widths, tokens, vectors @ weights / distinct)
         return shares, bias, float(reader.features(word_ids)[0] @ weights + bias)
     ids = np.asarray(model.get_layer("append_bigrams")(word_ids))[0]  # (2 * length - 1,)
-    table = np.asarray(model.get_layer("embedding").get_weights()[0], np.float64)
     real = np.flatnonzero(ids)
-    terms = table[ids[real]] @ weights / max(len(real), 1)
+    terms = rows(model.get_layer("embedding"), ids[real]) @ weights / max(len(real), 1)
     length = word_ids.shape[1]
     shares = []
     for position, term in zip(real, terms):
@@ -94,6 +93,11 @@ def fasttext_shares(model, reader: LogitReader, word_ids: np.ndarray, tokens: in
             shares.append(Share(first, first + 2, float(term)))
     margin = float(reader.features(word_ids)[0] @ weights + bias)
     return shares, bias, margin
+
+
+def averages_occurrences(model) -> bool:
+    """fastText models saved before distinct n-grams: the average of every word and bigram."""
+    return any(layer.name == "append_bigrams" for layer in model.layers)
 
 
 def ngram_positions(layer, word_ids: np.ndarray) -> tuple[np.ndarray, list[int], list[int]]:
@@ -109,18 +113,30 @@ def ngram_positions(layer, word_ids: np.ndarray) -> tuple[np.ndarray, list[int],
     return ids, starts, widths
 
 
+def distinct_shares(ids: np.ndarray) -> np.ndarray:
+    """Per position, 1/k for each of an n-gram's k occurrences and 0 for padding: summed over a
+    text, each distinct n-gram counts once."""
+    ids = np.asarray(ids)
+    _, inverse, counts = np.unique(ids, return_inverse=True, return_counts=True)
+    return (ids != 0) / counts[inverse.reshape(ids.shape)]
+
+
+def rows(embedding, ids: np.ndarray, dtype=np.float64) -> np.ndarray:
+    """The table's rows for ``ids`` only: fastText's and the n-gram models' tables have millions
+    of rows (copying a whole table cost every keystroke)."""
+    from keras import ops  # here, not at import: the web process imports this package's names
+
+    return np.asarray(ops.convert_to_numpy(ops.take(embedding.embeddings, ids, axis=0)), dtype)
+
+
 def _span_shares(ids: np.ndarray, starts, widths, tokens: int, terms: np.ndarray) -> list[Share]:
     """One share per span of words, from each n-gram occurrence's term: a model that counts each
     distinct n-gram once gives each of an n-gram's k occurrences 1/k of its term."""
-    occurrences: dict[int, int] = {}
-    for gram in ids[ids > 0]:
-        occurrences[int(gram)] = occurrences.get(int(gram), 0) + 1
+    weighted = terms * distinct_shares(ids)
     spans: dict[tuple[int, int], Share] = {}
-    for position, gram in enumerate(ids):
-        if gram == 0:
-            continue
+    for position in np.flatnonzero(ids):
         key = (starts[position], min(starts[position] + widths[position], tokens))
-        spans.setdefault(key, Share(*key, 0.0)).weight += float(terms[position]) / occurrences[int(gram)]
+        spans.setdefault(key, Share(*key, 0.0)).weight += float(weighted[position])
     return sorted(spans.values(), key=lambda s: (s.end - s.start, s.start))
 
 
@@ -130,16 +146,10 @@ def nb_shares(model, reader: LogitReader, word_ids: np.ndarray, tokens: int, tar
     weights, bias = margin_weights(reader.kernel, reader.bias, target)
     ids, starts, widths = ngram_positions(model.get_layer("ngrams"), word_ids)
     # Only the rows this text uses: the tables have millions (copying them cost every keystroke).
-    ratios = _rows(model.get_layer("nb_ratios"), ids)  # (positions, classes)
-    learned = _rows(model.get_layer("ngram_weights"), ids)[:, 0]  # (positions,)
+    ratios = rows(model.get_layer("nb_ratios"), ids)  # (positions, classes)
+    learned = rows(model.get_layer("ngram_weights"), ids)[:, 0]  # (positions,)
     shares = _span_shares(ids, starts, widths, tokens, learned * (ratios @ weights))
     return shares, bias, float(reader.features(word_ids)[0] @ weights + bias)
-
-
-def _rows(embedding, ids: np.ndarray) -> np.ndarray:
-    from keras import ops
-
-    return np.asarray(ops.convert_to_numpy(ops.take(embedding.embeddings, ids, axis=0)), np.float64)
 
 
 def kim_shares(model, config, reader: LogitReader, word_ids: np.ndarray, tokens: int, target: int):

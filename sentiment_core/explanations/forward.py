@@ -15,6 +15,7 @@ import numpy as np
 from keras import ops
 
 from ..config import GLOVE_VARIANTS, ModelConfig
+from .exact import averages_occurrences, distinct_shares, ngram_positions, rows
 
 
 @dataclass(frozen=True)
@@ -43,40 +44,35 @@ def embedded_input(model, config: ModelConfig, word_ids: np.ndarray, tokens: int
     length = word_ids.shape[1]
     owners: list[tuple[int, ...]] = [(p,) if p < tokens else () for p in range(length)]
     ids = word_ids
-    if config.variant == "fasttext" and _averages_occurrences(model):
+    if config.variant == "fasttext" and averages_occurrences(model):
         ids = np.asarray(model.get_layer("append_bigrams")(word_ids))  # (1, 2 * length - 1)
         owners += [(p, p + 1) if p + 1 < tokens else () for p in range(length - 1)]
     elif config.variant == "fasttext":
-        layer = model.get_layer("ngrams")
         # Every occurrence, repeats kept (the model's layer keeps one of each): the features
         # below weigh an n-gram seen k times by 1/k, which gives the same average.
-        ids = np.asarray(type(layer)(layer.vocab_size, layer.buckets, layer.n, unique=False)(word_ids))
-        owners = [tuple(range(start, start + n + 1)) if start + n < tokens else ()
-                  for n in range(layer.n) for start in range(length - n)]
+        grams, starts, widths = ngram_positions(model.get_layer("ngrams"), word_ids)
+        ids = grams[None, :]
+        owners = [tuple(range(start, start + width)) if start + width <= tokens else ()
+                  for start, width in zip(starts, widths)]
     return EmbeddedInput(ids.astype(np.int32), embedding_layer_names(config), tuple(owners))
-
-
-def _averages_occurrences(model) -> bool:
-    """fastText models saved before distinct n-grams: the average of every word and bigram."""
-    return any(layer.name == "append_bigrams" for layer in model.layers)
 
 
 def lookup(model, embedded: EmbeddedInput) -> list[np.ndarray]:
     """The vectors each embedding table gives the ids: ``[(1, positions, dim), ...]``."""
-    return [np.asarray(model.get_layer(name).get_weights()[0])[embedded.ids] for name in embedded.layer_names]
+    return [rows(model.get_layer(name), embedded.ids, np.float32) for name in embedded.layer_names]
 
 
 def features_from_vectors(model, config: ModelConfig, vectors: list, ids):
     """The classifier's input, from the embedded vectors (a batch of paths shares the same ids)."""
     variant = config.variant
-    if variant == "fasttext" and _averages_occurrences(model):
+    if variant == "fasttext" and averages_occurrences(model):
         return model.get_layer("average")(vectors[0], ids)
     if variant == "fasttext":  # the mean over distinct n-grams, from every occurrence
-        real = ops.cast(ops.not_equal(ids, 0), vectors[0].dtype)  # (1, positions)
-        same = ops.cast(ops.equal(ops.expand_dims(ids, 2), ops.expand_dims(ids, 1)), vectors[0].dtype)
-        share = real / ops.sum(same, axis=2)  # 1/k for each of an n-gram's k occurrences
-        total = ops.sum(vectors[0] * ops.expand_dims(share, -1), axis=1)  # (paths, dim)
-        return total / ops.maximum(ops.sum(share, axis=1, keepdims=True), 1.0)  # sum of shares = distinct n-grams
+        # The ids are constants (gradients run along the vectors), the same in every row: count
+        # one row in numpy rather than compare every position with every other on the backend.
+        share = distinct_shares(ops.convert_to_numpy(ids)[:1]).astype(np.float32)  # (1, positions)
+        total = ops.sum(vectors[0] * ops.convert_to_tensor(share[:, :, None]), axis=1)  # (paths, dim)
+        return total / max(float(share.sum()), 1.0)  # the shares add up to the number of distinct n-grams
     if variant == "bilstm":
         return model.get_layer("bilstm")(vectors[0], mask=ops.not_equal(ids, 0))
     if variant == "dense":

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from keras import backend, ops
 
+from .exact import rows
 from .forward import EmbeddedInput, features_from_vectors, lookup
 
 DEFAULT_STEPS = 32
@@ -26,7 +27,7 @@ def integrated_gradients(model, config, embedded: EmbeddedInput, weights: np.nda
     if steps < 1:
         raise ValueError(f"steps must be at least 1; got {steps}.")
     actual = lookup(model, embedded)  # [(1, positions, dim)] per channel
-    padding = [np.asarray(model.get_layer(name).get_weights()[0])[0] for name in embedded.layer_names]
+    padding = [rows(model.get_layer(name), np.zeros(1, np.int32), np.float32)[0] for name in embedded.layer_names]
     real = np.array([bool(owner) for owner in embedded.owners], dtype=np.float32)[None, :, None]  # (1, positions, 1)
     baseline = [np.where(real > 0, pad[None, None, :], vec).astype(np.float32) for vec, pad in zip(actual, padding)]
     alphas = ((np.arange(steps, dtype=np.float32) + 0.5) / steps)[:, None, None]  # (steps, 1, 1)
