@@ -8,6 +8,10 @@ Printed: failure rate per negation capability and pooled over their cases, accur
 
     SENTIMENT_DATA_DIR=../shared/data python benchmarks/negation.py --update-readme
     python benchmarks/negation.py --variants tfidf-logreg --subset 4000        # a quick look
+    python benchmarks/negation.py --variants tfidf-logreg --flips 1 2 4        # + the polarity-flip prior
+
+``--flips`` adds, for tfidf-logreg, one NOT_-marked model per strength of the prior that a
+negated word means the opposite of the word (ModelConfig.negation_flip; linear.flip_matrix).
 
 Trained models are kept in ``--models-dir`` (not committed) and reused by name.
 Results: benchmarks/results/negation.json (rows of variants not run this time are kept).
@@ -37,6 +41,8 @@ CAPABILITIES = ("Negation of positive", "Negation of negative", "Negation with f
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--variants", nargs="+", default=["tfidf-logreg", "fasttext"])
+    parser.add_argument("--flips", nargs="*", type=float, default=[],
+                        help="tfidf-logreg only: also train NOT_-marked models with these negation_flip strengths")
     parser.add_argument("--subset", type=int, help="train on this many IMDB reviews (default: all 25,000)")
     parser.add_argument("--models-dir", default=str(ROOT / "benchmarks" / "models"))
     parser.add_argument("--update-readme", action="store_true")
@@ -60,9 +66,11 @@ def main() -> None:
     print(f"IMDB: {len(train_set):,} train / {len(val_set):,} validation / {len(test_set):,} test; "
           f"{sum(len(c) for c in suite.cases().values()):,} negation cases in {len(suite.tests)} tests")
     for variant in args.variants:
-        for negation in (False, True):
+        flips = args.flips if variant == "tfidf-logreg" else []
+        for negation, flip in [(False, 0.0), (True, 0.0), *((True, f) for f in flips)]:
             model_config, train_config = default_configs(variant, negation=negation)
-            name = f"{variant}-{args.subset or 'full'}-{'negation' if negation else 'plain'}"
+            model_config = model_config.replace(negation_flip=flip)
+            name = f"{variant}-{args.subset or 'full'}-{'negation' if negation else 'plain'}" + (f"-flip{flip:g}" if flip else "")
             seconds = None
             if not store.exists(name):
                 started = time.perf_counter()
@@ -81,12 +89,12 @@ def main() -> None:
                 rates[capability] = failures / cases
                 pooled[0] += failures
                 pooled[1] += cases
-            row = {"variant": variant, "negation": negation, "name": name, "val_accuracy": val_accuracy,
+            row = {"variant": variant, "negation": negation, "negation_flip": flip, "name": name, "val_accuracy": val_accuracy,
                    "test_accuracy": metrics.get("test_accuracy"), "train_seconds": seconds or metrics.get("train_seconds"),
                    "capabilities": rates, "negation_failure_rate": pooled[0] / pooled[1], "cases": pooled[1],
                    "tests": {r.test: r.failure_rate for r in report.results}}
             rows.append(row)
-            print(f"{variant:<13} {'NOT_' if negation else 'plain':<6} val {val_accuracy:.4f} test "
+            print(f"{variant:<13} {reads(row):<22} val {val_accuracy:.4f} test "
                   f"{row['test_accuracy']:.4f}  negation failures {row['negation_failure_rate']:.1%} "
                   + "  ".join(f"{c.split(' ', 1)[1]}: {r:.0%}" for c, r in rates.items()), flush=True)
     # Rows of variants not run this time are kept (each pair is trained in one run on one split).
@@ -103,18 +111,26 @@ def main() -> None:
         write_readme_section(BEGIN, END, table(results))
 
 
+def reads(row: dict) -> str:
+    if not row["negation"]:
+        return "plain words"
+    flip = row.get("negation_flip") or 0
+    return f"NOT_-marked, flip {flip:g}" if flip else "NOT_-marked"
+
+
 def table(results: dict) -> str:
     lines = ["| model | reads | " + " | ".join(CAPABILITIES) + " | all negation cases | IMDB validation | IMDB test |",
              "|---|---|" + "---:|" * (len(CAPABILITIES) + 3)]
     for r in results["rows"]:
-        lines.append(f"| `{r['variant']}` | {'NOT_-marked' if r['negation'] else 'plain words'} | "
+        lines.append(f"| `{r['variant']}` | {reads(r)} | "
                      + " | ".join(f"{100 * r['capabilities'][c]:.0f} %" for c in CAPABILITIES)
                      + f" | **{100 * r['negation_failure_rate']:.0f} %** | {100 * r['val_accuracy']:.2f} % | "
                      f"{100 * r['test_accuracy']:.2f} % |")
     cases = results["rows"][0]["cases"] if results["rows"] else 0
     lines += ["", f"Failure rates on the built-in suite's {cases:,} negation cases (lower is better), and accuracy on "
-              f"IMDB. Each pair trained with its defaults on {results['data']} in the same run. Measured by "
-              f"`benchmarks/negation.py` on {results['when']} ({results['machine']})."]
+              f"IMDB. Each variant's rows trained with its defaults on {results['data']}, in one run and on one split "
+              f"(\"flip s\": `negation_flip=s`). Measured by `benchmarks/negation.py`; latest run {results['when']} "
+              f"({results['machine']})."]
     return "\n".join(lines)
 
 

@@ -72,7 +72,10 @@ st.subheader("1b. Mark where a negation reaches (an option)")
 st.caption("To a bag of words, 'not good' holds 'good'. Das & Chen (2001) and Pang et al. (2002) give every word after "
            "not, n't, no, never, nothing, nobody ... a NOT_ prefix, up to the end of the clause (. : ; ! ? or 'but'), "
            "so NOT_good is a word of its own that a model can learn to read as negative. Models trained with "
-           "'Mark negation' read the marked tokens.")
+           "'Mark negation' read the marked tokens. But a NOT_word is learned like any word, from the reviews that "
+           "use it: IMDB's reviewers write 'not bad' in lukewarm reviews, so NOT_bad learns little praise. The "
+           "tfidf-logreg baseline can also start from a rule (Kennedy & Inkpen 2006): NOT_word means the opposite of "
+           "word unless the data says otherwise (the Train page's 'NOT_word = opposite of word').")
 if any(lesson.negation_roles):
     st.html("<div class='token-row'>" + "".join(
         f"<span class='{role}'>{html.escape(t)}</span>" for t, role in zip(lesson.negation_marked, lesson.negation_roles))

@@ -117,7 +117,13 @@ def linear_settings(model_config, train_config, k: str) -> tuple[dict, dict]:
     seed = a.number_input("Random seed", 0, 10_000, train_config.seed, 1, key=f"train_seed-{k}", persist_state=KEEP)
     negation = b.checkbox("Mark negation (NOT_)", model_config.negation, key=f"train_neg-{k}", persist_state=KEEP,
                           help="Words after not, n't, no, never ... up to the end of the clause are read as NOT_word.")
+    flip = c.select_slider("NOT_word = opposite of word (prior)", sorted({0.0, 0.5, 1.0, 2.0, 4.0, model_config.negation_flip}),
+                           model_config.negation_flip, key=f"train_flip-{k}", persist_state=KEEP, disabled=not negation,
+                           help="0: NOT_word is learned on its own, like any word. Above 0: its weight is pulled towards "
+                                "minus the word's, so 'not bad' reads as praise unless the data says otherwise; the "
+                                "larger, the harder the pull. On IMDB it trades validation accuracy for negation "
+                                "(README, 'Marking negation').")
     st.caption("One fit, no epochs: about 30 s on the full IMDB training set.")
     return ({"vocab_size": int(vocab_size), "ngram_max": int(ngram_max), "regularization": float(regularization),
-             "negation": bool(negation)},
+             "negation": bool(negation), "negation_flip": float(flip) if negation else 0.0},
             {"seed": int(seed)})

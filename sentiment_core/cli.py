@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
         ("--epochs", int), ("--batch-size", int), ("--learning-rate", float), ("--vocab-size", int), ("--seq-len", int),
         ("--embedding-dim", int), ("--filters", int), ("--hidden-units", int), ("--dropout", float),
         ("--embedding-dropout", float), ("--patience", int), ("--weight-averaging", float), ("--seed", int),
-        ("--ngram-max", int), ("--regularization", float),
+        ("--ngram-max", int), ("--regularization", float), ("--negation-flip", float),
     ]:
         train.add_argument(flag, type=kind)
     train.add_argument("--keep", choices=KEEP_CHOICES, help="which words of a review longer than --seq-len are read")
@@ -141,6 +141,7 @@ def cmd_train(args) -> int:
             "filters": args.filters, "hidden_units": args.hidden_units, "dropout": args.dropout,
             "embedding_dropout": args.embedding_dropout, "kernel_sizes": args.kernel_sizes, "keep": args.keep,
             "ngram_max": args.ngram_max, "regularization": args.regularization, "negation": args.negation or None,
+            "negation_flip": args.negation_flip,
         }.items() if v is not None
     }
     train_changes = {

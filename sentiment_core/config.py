@@ -98,6 +98,11 @@ class ModelConfig(_DictConfig):
     # Mark a negation's scope: the words after "not", "n't", "never", "no" ... up to the end of the
     # clause are read as NOT_word, a different word from word (text.mark_negation).
     negation: bool = False
+    # tfidf-logreg with negation: how strongly NOT_word is pulled towards the opposite of word
+    # (Kennedy & Inkpen 2006's polarity shift, as a prior the data can overrule). 0: NOT_word is
+    # learned on its own; s > 0: its weight is (its own weight) / s - word's weight, and the
+    # regulariser pulls its own weight towards 0 (linear.flip_matrix).
+    negation_flip: float = 0.0
     lstm_units: int = 64
     # Hashed n-gram buckets: fastText's word pairs, nb-ngrams' pairs and triples.
     bigram_buckets: int = 100_000
@@ -137,6 +142,11 @@ class ModelConfig(_DictConfig):
             raise ValueError(f"pooling must be 'max' or 'flatten'; got {self.pooling!r}.")
         if not isinstance(self.negation, bool):
             raise ValueError(f"negation must be true or false (mark the words after a negation NOT_); got {self.negation!r}.")
+        if not is_finite_number(self.negation_flip) or not 0 <= self.negation_flip <= 100:
+            raise ValueError(f"negation_flip must be a number from 0 (off) to 100; got {self.negation_flip!r}.")
+        if self.negation_flip and not (self.negation and self.variant in LINEAR_VARIANTS):
+            raise ValueError("negation_flip needs negation marking (negation=True) and the tfidf-logreg variant: it ties "
+                             "each NOT_word's weight to word's.")
         if self.keep not in KEEP_CHOICES:
             raise ValueError(
                 f"keep must be one of {', '.join(KEEP_CHOICES)} (which words of a long text are read); got {self.keep!r}."

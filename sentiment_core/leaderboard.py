@@ -27,8 +27,9 @@ def settings_text(model: ModelInfo) -> str:
     """The settings that matter most for a variant, in a few words."""
     c = model.config
     train = model.manifest.get("train_config") or {}
+    negation = (", NOT_-marked" + (f" (flip {c.negation_flip:g})" if c.negation_flip else "")) if c.negation else ""
     if c.is_linear:
-        return f"{c.vocab_size - 2:,} n-grams (1-{c.ngram_max} words), C {c.regularization:g}"
+        return f"{c.vocab_size - 2:,} n-grams (1-{c.ngram_max} words), C {c.regularization:g}{negation}"
     parts = [f"vocab {c.vocab_size:,}", f"len {c.seq_len}", f"emb {c.embedding_dim}"]
     if c.counts_ngrams:
         parts[2 if c.variant == "nb-ngrams" else 3:3] = [f"1-{c.ngram_max}-grams in {c.bigram_buckets:,} buckets"]
@@ -37,7 +38,7 @@ def settings_text(model: ModelInfo) -> str:
     if train:
         parts.append(f"lr {train.get('learning_rate')}")
         parts.append(f"batch {train.get('batch_size')}")
-    return ", ".join(parts)
+    return ", ".join(parts) + negation
 
 
 def data_text(model: ModelInfo) -> str:

@@ -20,7 +20,7 @@ import numpy as np
 
 from .config import ModelConfig, TrainConfig
 from .inference import Predictor
-from .text import PAD_TOKEN, UNK_TOKEN, Vocabulary, tokenize
+from .text import NOT_PREFIX, PAD_TOKEN, UNK_TOKEN, Vocabulary, tokenize
 
 # Words and pairs seen in fewer reviews than this say nothing general; in more than this share
 # of reviews they say nothing at all ("the", "of the").
@@ -28,6 +28,27 @@ MIN_DOCUMENT_COUNT = 2
 MAX_DOCUMENT_SHARE = 0.9
 MAX_ITERATIONS = 1000
 RESERVED = 2  # <pad> and <unk>: rows that are never features
+
+
+def flip_matrix(features: Sequence[str], strength: float):
+    """``(features, features)`` sparse M with logits = x · M · w': NOT_word's weight becomes
+    w'[NOT_word] / strength - w'[word], every other weight stays w'[feature].
+
+    Fitting w' with L2 on x · M pulls w'[NOT_word] to 0, i.e. NOT_word towards the opposite of
+    word, and only the data's own evidence moves it away (the more, the smaller ``strength``).
+    NOT_ pairs and NOT_words whose word is not a feature stay free."""
+    from scipy.sparse import csr_matrix
+
+    column = {feature: i for i, feature in enumerate(features)}
+    rows, cols, values = list(range(len(features))), list(range(len(features))), [1.0] * len(features)
+    for i, feature in enumerate(features):
+        word = column.get(feature[len(NOT_PREFIX):]) if feature.startswith(NOT_PREFIX) and " " not in feature else None
+        if word is not None:
+            values[i] = 1.0 / strength
+            rows.append(i)
+            cols.append(word)
+            values.append(-1.0)
+    return csr_matrix((values, (rows, cols)), shape=(len(features), len(features)), dtype=np.float64)
 
 
 def ngrams(tokens: Sequence[str | None], n_max: int) -> list[str]:
@@ -49,22 +70,46 @@ class TfidfLogreg:
     """
 
     def __init__(self, max_features: int = 500_000, ngram_max: int = 2, regularization: float = 4.0, seed: int = 42,
-                 negation: bool = False):
+                 negation: bool = False, negation_flip: float = 0.0):
         self.max_features = max_features
         self.ngram_max = ngram_max
         self.regularization = regularization
         self.seed = seed
         self.negation = negation  # read words in a negation's scope as NOT_word
+        self.negation_flip = negation_flip  # pull NOT_word's weight towards -word's (see flip_matrix)
 
     def tokenize(self, text: str) -> list[str]:
         return tokenize(text, self.negation)
+
+    @property
+    def plain_pairs(self) -> bool:
+        """With the flip prior, pairs and triples are read from the unmarked words: "not bad" says
+        the negation already, and marking "the plot" inside a scope as "NOT_the NOT_plot" only split
+        its evidence (IMDB validation split 42, flip 1: 90.35 % with plain pairs vs 89.83 % with marked)."""
+        return bool(self.negation and self.negation_flip)
+
+    def gram(self, tokens: Sequence[str | None], start: int, n: int) -> str | None:
+        """The feature for the ``n`` tokens from ``start``; None where one is occluded (None)."""
+        window = tokens[start : start + n]
+        if None in window:
+            return None
+        if n > 1 and self.plain_pairs:
+            window = [t[len(NOT_PREFIX):] if t.startswith(NOT_PREFIX) else t for t in window]
+        return " ".join(window)
+
+    def grams(self, tokens: Sequence[str | None]) -> list[str]:
+        """Every feature of a token list, as :func:`ngrams` (words NOT_-marked, pairs maybe not)."""
+        if not self.plain_pairs:
+            return ngrams(tokens, self.ngram_max)
+        found = (self.gram(tokens, start, n) for n in range(1, self.ngram_max + 1) for start in range(len(tokens) - n + 1))
+        return [g for g in found if g is not None]
 
     def fit(self, texts: Sequence[str], labels: np.ndarray, num_classes: int) -> "TfidfLogreg":
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
         vectorizer = TfidfVectorizer(
-            analyzer=lambda text: ngrams(self.tokenize(text), self.ngram_max), min_df=MIN_DOCUMENT_COUNT,
+            analyzer=lambda text: self.grams(self.tokenize(text)), min_df=MIN_DOCUMENT_COUNT,
             max_df=MAX_DOCUMENT_SHARE, sublinear_tf=True, max_features=max(self.max_features - RESERVED, 1),
             dtype=np.float32,
         )
@@ -75,9 +120,14 @@ class TfidfLogreg:
                              f"({error}).") from None
         self.features_ = list(vectorizer.get_feature_names_out())
         self.document_counts_ = np.asarray((x > 0).sum(axis=0)).ravel().astype(np.int64)
+        flip = flip_matrix(self.features_, self.negation_flip) if self.negation and self.negation_flip else None
         classifier = LogisticRegression(C=self.regularization, max_iter=MAX_ITERATIONS, random_state=self.seed)
-        classifier.fit(x, labels)
+        classifier.fit(x if flip is None else (x @ flip).tocsr(), labels)
         coef = classifier.coef_.T.astype(np.float64)  # (features, 1) for two classes, else (features, classes)
+        if flip is not None:
+            # Back to one plain weight per feature (x · M · w' = x · (M w')), so a saved model,
+            # its predictions and its explanations are those of an ordinary TF-IDF model.
+            coef = np.asarray(flip @ coef)
         intercept = classifier.intercept_.astype(np.float64)
         if num_classes == 2:
             # Binary logistic regression is softmax over logits (0, w·x + b): the margin of class 1.
@@ -91,7 +141,8 @@ class TfidfLogreg:
 
     @classmethod
     def from_arrays(cls, features: Sequence[str], idf, coef, intercept, config: ModelConfig) -> "TfidfLogreg":
-        model = cls(config.vocab_size, config.ngram_max, config.regularization, negation=config.negation)
+        model = cls(config.vocab_size, config.ngram_max, config.regularization, negation=config.negation,
+                    negation_flip=config.negation_flip)
         model.features_ = list(features)
         model.idf_, model.coef_, model.intercept_ = (np.asarray(a, np.float32) for a in (idf, coef, intercept))
         model.document_counts_ = None
@@ -113,7 +164,7 @@ class TfidfLogreg:
         index, data, columns, pointers = self.index, [], [], [0]
         for tokens in token_lists:
             counts: dict[int, int] = {}
-            for gram in ngrams(tokens, self.ngram_max):
+            for gram in self.grams(tokens):
                 column = index.get(gram)
                 if column is not None:
                     counts[column] = counts.get(column, 0) + 1
@@ -159,7 +210,7 @@ def train_linear(train_data, val_data, test_data, model_config: ModelConfig, tra
     if progress:
         progress(ProgressEvent("start", 0, 1, message="Counting words and pairs ..."))
     model = TfidfLogreg(model_config.vocab_size, model_config.ngram_max, model_config.regularization, train_config.seed,
-                        model_config.negation)
+                        model_config.negation, model_config.negation_flip)
     model.fit(train_data.texts, train_data.labels, classes)
     fit_seconds = time.perf_counter() - started
     cancelled = bool(should_stop and should_stop())

@@ -79,6 +79,10 @@ def test_the_baseline_trains_from_the_train_page(real_data_dir, monkeypatch, eng
     app.select_slider(key="train_test_n").set_value(200)
     app.selectbox(key="train_variant").set_value("tfidf-logreg").run()
     assert not app.exception and app.number_input(key="train_vocab-tfidf-logreg-Tuned defaults").value == 500_000
+    k = "tfidf-logreg-Tuned defaults"
+    assert app.select_slider(key=f"train_flip-{k}").disabled  # the flip prior needs marking
+    app.checkbox(key=f"train_neg-{k}").check().run()
+    app.select_slider(key=f"train_flip-{k}").set_value(1.0)
     app.text_input(key="train_name-tfidf-logreg").set_value("line-to-beat")
     app.button(key="train_start").click().run()
     assert not errors(app) and not app.exception
@@ -86,8 +90,10 @@ def test_the_baseline_trains_from_the_train_page(real_data_dir, monkeypatch, eng
     assert job.state == "done", job.message
     info = ModelStore().info("line-to-beat")
     assert info.variant == "tfidf-logreg" and info.test_accuracy > 0.6
+    assert info.config.negation and info.config.negation_flip == 1.0
     app.switch_page("pages/models.py").run()
-    assert not app.exception and "line-to-beat" in " ".join(str(d.value) for d in app.dataframe)
+    shown = " ".join(d.value.to_string() for d in app.dataframe)
+    assert not app.exception and "line-to-beat" in shown and "NOT_-marked (flip 1)" in shown
 
 
 def test_predict_page_shows_counterfactuals_and_the_filters_that_fired(real_data_dir, monkeypatch, engine):

@@ -97,3 +97,56 @@ def test_the_lesson_shows_the_scope_whatever_the_vocabulary():
     assert "NOT_good" not in lesson.tokens  # this vocabulary does not mark: it looks up "good"
     marking = Vocabulary(size=50, negation=True).fit(["the acting was not good at all"])
     assert "NOT_good" in text_to_numbers("The acting was not good at all.", marking).tokens
+
+
+def test_the_flip_prior_ties_each_not_word_to_minus_its_word():
+    from sentiment_core.linear import flip_matrix
+
+    features = ["bad", "good", "NOT_bad", "NOT_zzz", "NOT_bad film", "film"]
+    matrix = flip_matrix(features, 2.0).toarray()
+    expected = np.eye(len(features))
+    expected[2, 2], expected[2, 0] = 0.5, -1.0  # NOT_bad: w'/2 - w'[bad]
+    assert np.array_equal(matrix, expected)  # NOT_zzz has no "zzz" and pairs stay free
+    own_weights = np.array([[-3.0], [2.0], [0.4], [1.0], [0.7], [0.1]])
+    assert (matrix @ own_weights)[2, 0] == pytest.approx(0.2 + 3.0)
+
+
+def lukewarm_negation_data(seed: int) -> Dataset:
+    """Plain "good" and "bad" decide the label; the few "not bad" and "not good" texts are a coin toss."""
+    rng = np.random.default_rng(seed)
+    fillers = ["the", "film", "plot", "was", "really", "quite", "its", "cast", "and", "a"]
+    texts, labels = [], []
+    for i in range(240):
+        word = ["good", "bad"][i % 2]
+        texts.append(" ".join([*rng.choice(fillers, 3), word, *rng.choice(fillers, 3)]))
+        labels.append(int(word == "good"))
+    for i in range(8):
+        texts.append(" ".join([*rng.choice(fillers, 3), "not", ["bad", "good"][i % 2]]))
+        labels.append(int(i % 4 < 2))
+    return Dataset(texts, np.array(labels), ("negative", "positive"), source=f"lukewarm-{seed}")
+
+
+def test_with_the_flip_prior_a_rarely_seen_negation_reads_as_the_opposite():
+    """Where the data says little about "not bad", the prior decides: praise; without it, the
+    marked model has nothing to go on. Plain words keep their weights either way."""
+    from sentiment_core.linear import TfidfLogreg
+
+    data = lukewarm_negation_data(0)
+    free = TfidfLogreg(ngram_max=1, regularization=1.0, negation=True).fit(data.texts, data.labels, 2)
+    flipped = TfidfLogreg(ngram_max=1, regularization=1.0, negation=True, negation_flip=4.0).fit(data.texts, data.labels, 2)
+    tests = ["the film was not bad", "the film was not good"]
+    free_p, flipped_p = free.predict_proba(tests)[:, 1], flipped.predict_proba(tests)[:, 1]
+    assert flipped_p[0] > 0.6 and flipped_p[1] < 0.4
+    assert flipped_p[0] - flipped_p[1] > 2 * (free_p[0] - free_p[1])
+    index = flipped.index
+    assert flipped.coef_[index["NOT_bad"], 1] > 0 > flipped.coef_[index["bad"], 1]
+    assert flipped.predict_proba(["a good film"])[0, 1] > 0.6 and flipped.predict_proba(["a bad film"])[0, 1] < 0.4
+
+
+def test_the_flip_prior_needs_marking_and_the_linear_model():
+    ModelConfig(variant="tfidf-logreg", negation=True, negation_flip=2.0)
+    for changes in [{"variant": "tfidf-logreg", "negation_flip": 1.0}, {"variant": "fasttext", "negation": True, "negation_flip": 1.0}]:
+        with pytest.raises(ValueError, match="negation_flip needs negation marking"):
+            ModelConfig(**changes)
+    with pytest.raises(ValueError, match="from 0 .off. to 100"):
+        ModelConfig(variant="tfidf-logreg", negation=True, negation_flip=-1)

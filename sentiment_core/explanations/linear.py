@@ -53,7 +53,7 @@ def _occluded_margins(model, tokens: list[str], weights: np.ndarray, bias: float
     counts: dict[int, int] = defaultdict(int)
     for n in range(1, n_max + 1):
         for start in range(len(tokens) - n + 1):
-            column = index.get(" ".join(tokens[start : start + n]))
+            column = index.get(model.gram(tokens, start, n))
             if column is not None:
                 counts[column] += 1
 
@@ -68,7 +68,7 @@ def _occluded_margins(model, tokens: list[str], weights: np.ndarray, bias: float
         lost: dict[int, int] = defaultdict(int)
         for n in range(1, n_max + 1):
             for start in range(max(0, i - n + 1), min(i, len(tokens) - n) + 1):
-                column = index.get(" ".join(tokens[start : start + n]))
+                column = index.get(model.gram(tokens, start, n))
                 if column is not None:
                     lost[column] += 1
         new_dot, new_square = dot, square
@@ -86,7 +86,7 @@ def _exact(model, tokens: list[str], row, weights: np.ndarray):
     index = model.index
     for n in range(1, model.ngram_max + 1):
         for start in range(len(tokens) - n + 1):
-            column = index.get(" ".join(tokens[start : start + n]))
+            column = index.get(model.gram(tokens, start, n))
             if column is not None:
                 occurrences[column].append((start, start + n))
     values = dict(zip(row.indices.tolist(), row.data.tolist()))
