@@ -82,8 +82,8 @@ class TfidfLogreg:
         return tokenize(text, self.negation)
 
     @property
-    def plain_pairs(self) -> bool:
-        """With the flip prior, pairs and triples are read from the unmarked words: "not bad" says
+    def flips_negation(self) -> bool:
+        """With the flip prior (see flip_matrix), pairs and triples are read from the unmarked words: "not bad" says
         the negation already, and marking "the plot" inside a scope as "NOT_the NOT_plot" only split
         its evidence (IMDB validation split 42, flip 1: 90.35 % with plain pairs vs 89.83 % with marked)."""
         return bool(self.negation and self.negation_flip)
@@ -93,13 +93,13 @@ class TfidfLogreg:
         window = tokens[start : start + n]
         if None in window:
             return None
-        if n > 1 and self.plain_pairs:
+        if n > 1 and self.flips_negation:
             window = [t[len(NOT_PREFIX):] if t.startswith(NOT_PREFIX) else t for t in window]
         return " ".join(window)
 
     def grams(self, tokens: Sequence[str | None]) -> list[str]:
         """Every feature of a token list, as :func:`ngrams` (words NOT_-marked, pairs maybe not)."""
-        if not self.plain_pairs:
+        if not self.flips_negation:
             return ngrams(tokens, self.ngram_max)
         found = (self.gram(tokens, start, n) for n in range(1, self.ngram_max + 1) for start in range(len(tokens) - n + 1))
         return [g for g in found if g is not None]
@@ -120,7 +120,7 @@ class TfidfLogreg:
                              f"({error}).") from None
         self.features_ = list(vectorizer.get_feature_names_out())
         self.document_counts_ = np.asarray((x > 0).sum(axis=0)).ravel().astype(np.int64)
-        flip = flip_matrix(self.features_, self.negation_flip) if self.negation and self.negation_flip else None
+        flip = flip_matrix(self.features_, self.negation_flip) if self.flips_negation else None
         classifier = LogisticRegression(C=self.regularization, max_iter=MAX_ITERATIONS, random_state=self.seed)
         classifier.fit(x if flip is None else (x @ flip).tocsr(), labels)
         coef = classifier.coef_.T.astype(np.float64)  # (features, 1) for two classes, else (features, classes)

@@ -148,5 +148,6 @@ def test_the_flip_prior_needs_marking_and_the_linear_model():
     for changes in [{"variant": "tfidf-logreg", "negation_flip": 1.0}, {"variant": "fasttext", "negation": True, "negation_flip": 1.0}]:
         with pytest.raises(ValueError, match="negation_flip needs negation marking"):
             ModelConfig(**changes)
-    with pytest.raises(ValueError, match="from 0 .off. to 100"):
-        ModelConfig(variant="tfidf-logreg", negation=True, negation_flip=-1)
+    for bad in (-1, 0.01, True, float("nan"), "1"):
+        with pytest.raises(ValueError, match=r"0 \(off\) or a number from 0.25 to 100"):
+            ModelConfig(variant="tfidf-logreg", negation=True, negation_flip=bad)
