@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sentiment_core.config import KIM_VARIANTS, MAX_FASTTEXT_VOCAB
+from sentiment_core.config import KIM_VARIANTS, LR_SCHEDULES, MAX_FASTTEXT_VOCAB
 from sentiment_core.text import KEEP_CHOICES
 
 KEEP = "session"  # form values survive a visit to another page
@@ -61,8 +61,13 @@ def neural_settings(variant: str, model_config, train_config, k: str) -> tuple[d
         help="Momentum of a moving average of the weights, copied into the model after every epoch (0 = off). "
              "Averaged weights are less noisy than the last step's.",
     )
+    schedule = a.radio(
+        "Learning rate over training", list(LR_SCHEDULES), index=LR_SCHEDULES.index(train_config.lr_schedule),
+        horizontal=True, key=f"train_sched-{k}", persist_state=KEEP,
+        help="cosine: the rate falls from the value above to 0 at the last epoch, so the last epochs take small steps.")
     return changes, {"epochs": int(epochs), "batch_size": int(batch_size), "learning_rate": float(learning_rate),
-                     "early_stopping_patience": int(patience), "weight_averaging": float(averaging), "seed": int(seed)}
+                     "lr_schedule": schedule, "early_stopping_patience": int(patience),
+                     "weight_averaging": float(averaging), "seed": int(seed)}
 
 
 def ngram_settings(model_config, train_config, k: str) -> tuple[dict, dict]:

@@ -9,7 +9,7 @@ import signal
 import sys
 import time
 
-from .config import VARIANTS, default_configs, seed_preset
+from .config import LR_SCHEDULES, VARIANTS, default_configs, seed_preset
 from .text import KEEP_CHOICES
 
 
@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
         ("--ngram-max", int), ("--regularization", float), ("--negation-flip", float),
     ]:
         train.add_argument(flag, type=kind)
+    train.add_argument("--lr-schedule", choices=LR_SCHEDULES,
+                       help="constant, or cosine: the learning rate falls to 0 at the epoch cap (--epochs)")
     train.add_argument("--keep", choices=KEEP_CHOICES, help="which words of a review longer than --seq-len are read")
     train.add_argument("--negation", action="store_true",
                        help="mark negation: words after not/n't/no/never ... up to the end of the clause are read as NOT_word")
@@ -148,6 +150,7 @@ def cmd_train(args) -> int:
         k: v for k, v in {
             "epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
             "early_stopping_patience": args.patience, "weight_averaging": args.weight_averaging, "seed": args.seed,
+            "lr_schedule": args.lr_schedule,
         }.items() if v is not None
     }
     model_config, train_config = model_config.replace(**model_changes), train_config.replace(**train_changes)

@@ -57,6 +57,9 @@ MAX_FASTTEXT_VOCAB = 46_340
 # fastText and nb-ngrams hash a triple from its pair's bucket as bucket * 1009 + c, which must fit in int32 too.
 MAX_NGRAM_BUCKETS = 2_000_000
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "adagrad")
+# "constant": the learning rate throughout; "cosine": from the learning rate down to 0 along half a
+# cosine over the epoch cap, so the last epochs take small steps (Loshchilov & Hutter 2017, no restarts).
+LR_SCHEDULES = ("constant", "cosine")
 
 
 class _DictConfig:
@@ -281,6 +284,8 @@ class TrainConfig(_DictConfig):
 
     optimizer: str = "adam"
     learning_rate: float = 1e-3
+    # How the learning rate changes over training (LR_SCHEDULES): "cosine" reaches 0 at the epoch cap.
+    lr_schedule: str = "constant"
     batch_size: int = 64
     epochs: int = 3
     # Stop after this many epochs without a lower validation loss (0 = never stop early); either
@@ -297,6 +302,8 @@ class TrainConfig(_DictConfig):
             raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}; got {self.optimizer!r}.")
         if not is_finite_number(self.learning_rate) or not 0.0 < self.learning_rate <= 1.0:
             raise ValueError(f"learning_rate must be in (0, 1]; got {self.learning_rate!r}.")
+        if not isinstance(self.lr_schedule, str) or self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}; got {self.lr_schedule!r}.")
         _check_int("batch_size", self.batch_size, 1, 8192)
         _check_int("epochs", self.epochs, 1, 1000)
         _check_int("early_stopping_patience", self.early_stopping_patience, 0, 1000)

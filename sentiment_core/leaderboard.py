@@ -36,7 +36,8 @@ def settings_text(model: ModelInfo) -> str:
     if c.variant in KIM_VARIANTS:
         parts.append(f"{c.filters}×{'/'.join(str(k) for k in c.kernel_sizes)}")
     if train:
-        parts.append(f"lr {train.get('learning_rate')}")
+        schedule = train.get("lr_schedule", "constant")
+        parts.append(f"lr {train.get('learning_rate')}" + ("" if schedule == "constant" else f" ({schedule})"))
         parts.append(f"batch {train.get('batch_size')}")
     return ", ".join(parts) + negation
 

@@ -259,7 +259,7 @@ def train(
         ratios = ngram_ratios(train_sequences, train_data.labels, model_config)
         matrix = ratios if matrix is None else (matrix, ratios)
 
-    batches = int(np.ceil(len(train_data) / train_config.batch_size))
+    batches = len(train_inputs) if bucketing else int(np.ceil(len(train_data) / train_config.batch_size))
     model = build_model(model_config, matrix)
     model.compile(
         optimizer=_optimizer(train_config, batches),
@@ -356,6 +356,10 @@ def _optimizer(config: TrainConfig, steps_per_epoch: int):
         "adagrad": keras.optimizers.Adagrad,
     }
     options = {"learning_rate": config.learning_rate}
+    if config.lr_schedule == "cosine":
+        # Down to 0 at the epoch cap; early stopping may end training before the rate gets there.
+        options["learning_rate"] = keras.optimizers.schedules.CosineDecay(
+            config.learning_rate, decay_steps=max(1, steps_per_epoch * config.epochs))
     if config.weight_averaging:
         # Keras keeps the moving average; overwriting the model with it on the last step of each
         # epoch means validation scores (and the best epoch keeps) the averaged weights.

@@ -57,6 +57,19 @@ def test_the_cli_fits_own_data_and_keeps_what_the_user_gave(tmp_path, capsys):
     assert sorted(token_cache_dir(tmp_path / "m").glob("*.npz")) == cached  # the second run read them
 
 
+def test_the_cli_passes_the_learning_rate_schedule_to_the_saved_model(tmp_path):
+    from sentiment_core.cli import main
+    from sentiment_core.store import ModelStore
+
+    data = make_dataset(200, seed=1)
+    table = tmp_path / "short.csv"
+    table.write_text("text,label\n" + "".join(f"{t},{data.class_names[y]}\n" for t, y in zip(data.texts, data.labels)))
+    assert main(["--models-dir", str(tmp_path / "m"), "train", "--model", "fasttext", "--data", str(table), "--epochs", "2",
+                 "--lr-schedule", "cosine", "--name", "cosine-run"]) == 0
+    (saved,) = ModelStore(tmp_path / "m").list()
+    assert saved.name == "cosine-run" and saved.manifest["train_config"]["lr_schedule"] == "cosine"
+
+
 def test_the_split_seed_not_the_model_seed_decides_the_test_set(tmp_path, monkeypatch):
     """Issue 13, part 3: two model seeds must be scored on the same test texts."""
     import sentiment_core.training as training

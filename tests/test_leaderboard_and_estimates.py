@@ -8,10 +8,10 @@ from sentiment_core.leaderboard import best_first, leaderboard
 from sentiment_core.store import ModelInfo
 
 
-def info(name, val, saved_at, nickname=""):
+def info(name, val, saved_at, nickname="", **train_config):
     manifest = {"metrics": {"val_accuracy": val, "test_accuracy": 0.5, "train_seconds": 12.345, "best_epoch": 2},
                 "saved_at": saved_at, "about": {"nickname": nickname, "data_label": "IMDB 2,000"},
-                "train_config": {"learning_rate": 0.001, "batch_size": 32}}
+                "train_config": {"learning_rate": 0.001, "batch_size": 32, **train_config}}
     return ModelInfo(name, None, manifest, ModelConfig(variant="cnn"))
 
 
@@ -25,7 +25,10 @@ def test_leaderboard_rows_keep_numbers_for_sorting():
     rows = leaderboard([info("a", 0.8, "2026-01-01T00:00:00", "Ada"), info("b", 0.9, "2026-01-02T00:00:00")])
     assert [r["model"] for r in rows] == ["b", "a"] and [r["rank"] for r in rows] == [1, 2]
     assert rows[1]["by"] == "Ada" and rows[0]["validation accuracy"] == 0.9 and rows[0]["training time (s)"] == 12.3
-    assert rows[0]["data"] == "IMDB 2,000" and "100×3/4/5" in rows[0]["settings"] and "lr 0.001" in rows[0]["settings"]
+    assert rows[0]["data"] == "IMDB 2,000" and "100×3/4/5" in rows[0]["settings"] and "lr 0.001," in rows[0]["settings"]
+    # A schedule other than the constant rate is named, so two runs at the same rate tell apart.
+    cosine = leaderboard([info("c", 0.8, "2026-01-01T00:00:00", lr_schedule="cosine")])[0]
+    assert "lr 0.001 (cosine)," in cosine["settings"]
 
 
 def test_an_estimate_counts_getting_ready_and_corrects_itself_from_the_live_rate():

@@ -117,6 +117,34 @@ def test_weight_averaging_puts_the_average_into_the_model_each_epoch():
         TrainConfig(weight_averaging=1.0)
 
 
+def test_cosine_schedule_falls_from_the_learning_rate_to_zero_at_the_epoch_cap():
+    import keras
+    from keras import ops
+
+    from sentiment_core.training import _optimizer
+
+    def rates(train_config, steps_per_epoch=10):
+        """The learning rate before training, after two epochs and after four."""
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+        model.compile(optimizer=_optimizer(train_config, steps_per_epoch), loss="sparse_categorical_crossentropy")
+        x = np.random.default_rng(0).normal(size=(steps_per_epoch * 4, 4)).astype("float32")
+        y = (x[:, 0] > 0).astype("int32")
+        seen = [float(ops.convert_to_numpy(model.optimizer.learning_rate))]
+        for _ in range(2):
+            model.fit(x, y, batch_size=2, epochs=1, shuffle=False, verbose=0)  # 20 steps, an epoch of 10 twice
+            seen.append(float(ops.convert_to_numpy(model.optimizer.learning_rate)))
+        return seen
+
+    cosine = rates(TrainConfig(learning_rate=0.01, epochs=4, lr_schedule="cosine"))
+    assert cosine == pytest.approx([0.01, 0.005, 0.0], abs=1e-6)  # half-way down a half cosine is half the rate
+    assert rates(TrainConfig(learning_rate=0.01, epochs=4)) == pytest.approx([0.01] * 3)
+    trained = train(*splits(), CONFIG, FAST.replace(lr_schedule="cosine"))
+    assert trained.train_config.lr_schedule == "cosine" and trained.metrics["val_accuracy"] >= 0.9
+    with pytest.raises(ValueError, match="lr_schedule"):
+        TrainConfig(lr_schedule="linear")
+
+
 def test_early_stopping_watches_the_validation_loss_and_keeps_the_most_accurate_epoch():
     """Issue 13, part 3: the documented rule. Training stops ``patience`` epochs after the lowest
     validation loss, and the epoch kept is the most accurate one (ties: the lower loss)."""
