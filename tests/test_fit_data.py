@@ -8,6 +8,13 @@ from sentiment_core.paths import token_cache_dir
 from tests.conftest import make_dataset
 
 
+def write_table(path, data, numbered=False):
+    """``data`` as a text,label CSV; ``numbered`` makes every text distinct (so splits can be compared by text)."""
+    rows = (f"{t} {i}" if numbered else t for i, t in enumerate(data.texts))
+    path.write_text("text,label\n" + "".join(f"{t},{data.class_names[y]}\n" for t, y in zip(rows, data.labels)))
+    return path
+
+
 def test_short_sentences_get_a_short_sequence_and_their_own_vocabulary():
     texts = [f"word{i % 7} a b c d e" for i in range(95)] + ["x " * 40] * 5  # 95 % have 6 tokens
     model_config, _ = default_configs("multicnn")
@@ -42,8 +49,7 @@ def test_the_cli_fits_own_data_and_keeps_what_the_user_gave(tmp_path, capsys):
     from sentiment_core.cli import main
 
     data = make_dataset(200, seed=1)
-    table = tmp_path / "short.csv"
-    table.write_text("text,label\n" + "".join(f"{t},{data.class_names[y]}\n" for t, y in zip(data.texts, data.labels)))
+    table = write_table(tmp_path / "short.csv", data)
     assert main(["--models-dir", str(tmp_path / "m"), "train", "--model", "fasttext", "--data", str(table), "--epochs", "1",
                  "--no-save"]) == 0
     out = capsys.readouterr().out
@@ -62,8 +68,7 @@ def test_the_cli_passes_the_learning_rate_schedule_to_the_saved_model(tmp_path):
     from sentiment_core.store import ModelStore
 
     data = make_dataset(200, seed=1)
-    table = tmp_path / "short.csv"
-    table.write_text("text,label\n" + "".join(f"{t},{data.class_names[y]}\n" for t, y in zip(data.texts, data.labels)))
+    table = write_table(tmp_path / "short.csv", data)
     assert main(["--models-dir", str(tmp_path / "m"), "train", "--model", "fasttext", "--data", str(table), "--epochs", "2",
                  "--lr-schedule", "cosine", "--name", "cosine-run"]) == 0
     (saved,) = ModelStore(tmp_path / "m").list()
@@ -83,9 +88,7 @@ def test_the_split_seed_not_the_model_seed_decides_the_test_set(tmp_path, monkey
 
     monkeypatch.setattr(training, "train", capture)
     data = make_dataset(200, seed=1)
-    table = tmp_path / "own.csv"
-    table.write_text("text,label\n" + "".join(f"{t} {i},{data.class_names[y]}\n"
-                                              for i, (t, y) in enumerate(zip(data.texts, data.labels))))
+    table = write_table(tmp_path / "own.csv", data, numbered=True)
     base = ["--models-dir", str(tmp_path / "m"), "train", "--model", "fasttext", "--data", str(table), "--no-save"]
     for extra in (["--seed", "1"], ["--seed", "2"], ["--seed", "1", "--split-seed", "7"]):
         assert main(base + extra) == 2  # the captured "error"
@@ -137,9 +140,7 @@ def test_cli_folds_prints_a_table_with_mean_and_std(tmp_path, capsys):
     from sentiment_core.cli import main
 
     data = make_dataset(300, seed=2)
-    table = tmp_path / "own.csv"
-    table.write_text("text,label\n" + "".join(f"{t} {i},{data.class_names[y]}\n"
-                                              for i, (t, y) in enumerate(zip(data.texts, data.labels))))
+    table = write_table(tmp_path / "own.csv", data, numbered=True)
     assert main(["--models-dir", str(tmp_path / "m"), "train", "--model", "fasttext", "--data", str(table), "--folds", "3",
                  "--epochs", "5"]) == 0
     out = capsys.readouterr().out
