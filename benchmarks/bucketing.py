@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -48,7 +47,6 @@ def main() -> None:
 
     import_keras_quietly()
     import keras
-    import numpy as np
 
     from sentiment_core import buckets as length_buckets
     from sentiment_core import runtime

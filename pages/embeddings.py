@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from pages import map_figures, ui

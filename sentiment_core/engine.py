@@ -41,10 +41,10 @@ RESCAN_EVERY_S = 5.0
 RETRY_AFTER_S = 15.0
 
 
-def _task(name: str):
+def _task(name: str, module: str = "worker_tasks"):
     """A worker function, looked up in the module as it is now: Dask sends functions by reference,
     which fails for a function whose module was loaded again since (a code reload)."""
-    return getattr(importlib.import_module("sentiment_core.worker_tasks"), name)
+    return getattr(importlib.import_module(f"sentiment_core.{module}"), name)
 
 
 class EngineError(ValueError):
@@ -296,7 +296,7 @@ class Engine:
                     if free <= 0:
                         break
                     if job.waiting and job.id not in self._inflight:
-                        future = self.client.submit(_task("run_training"), models_dir, job.id, resources={TRAIN: 1},
+                        future = self.client.submit(_task("run_training", "training_jobs"), models_dir, job.id, resources={TRAIN: 1},
                                                     pure=False, key=f"training-{job.id}")
                         self._inflight[job.id] = (models_dir, future)
                         free -= 1

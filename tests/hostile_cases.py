@@ -46,7 +46,6 @@ LOAD_BROKEN = "from sentiment_core.store import ModelStore\nresult = ModelStore(
 
 def legacy_model(folder: Path, variant: str) -> Path:
     """A small, valid model folder in format 1 (``model.keras``), built with Keras."""
-    import numpy as np
 
     from sentiment_core.config import ModelConfig
     from sentiment_core.models import blank_start, build_model

@@ -318,7 +318,6 @@ def break_model(name: str, manifest) -> None:
 
 
 def test_predict_page_answers_with_the_models_that_load(monkeypatch, tmp_path):
-    from sentiment_core.store import ModelStore
 
     monkeypatch.setenv("SENTIMENT_DATA_DIR", str(tmp_path))
     save_tiny_model("good")

@@ -5,7 +5,6 @@ import pytest
 
 from sentiment_core.config import ModelConfig, TrainConfig
 from sentiment_core.glove import Glove
-from sentiment_core.store import ModelStore
 from tests.conftest import BAD, FILLER, GOOD, make_dataset
 
 SMALL = ModelConfig(variant="fasttext", vocab_size=60, seq_len=24, embedding_dim=8, bigram_buckets=50, dropout=0.0)
