@@ -80,7 +80,12 @@ def write_readme(results: dict) -> None:
         rows.append(f"| {name} | {100 * r['mean']:.1f} ± {100 * r['std']:.1f} % | {r['seconds']:.0f} "
                     f"| {f'{published[0]}: {published[1]} %' if published else '—'} |")
     env = results["environment"]
-    caption = (f"\nMeasured by `benchmarks/mr_crossval.py` on {env['date']} ({env['device']}): "
+    # Rows re-run on their own (--variants) carry their date; say which, so a reader knows what ran together.
+    later = sorted({r["date"] for r in results["rows"] if r.get("date")})
+    rerun = "; ".join(f"re-run {date}: " + ", ".join(f"`{r['model']}`" for r in results["rows"] if r.get("date") == date)
+                      for date in later)
+    caption = (f"\nMeasured by `benchmarks/mr_crossval.py` (latest run {env['date']}, {env['device']}"
+               f"{'; ' + rerun if rerun else ''}): "
                f"{FOLDS} stratified folds (seed {SEED}), each model's defaults fitted to every fold's training texts; "
                "Kim's CNNs use 300-d word2vec, ours 50-d GloVe or none.")
     write_readme_section(BEGIN, END, "\n".join(rows) + "\n" + caption)
@@ -111,6 +116,7 @@ def main() -> None:
         glove = load_glove() if any(default_configs(v)[0].uses_glove for v in args.variants) else None
         for model in todo:
             row = nbsvm_row(data) if model == "nbsvm-2" else neural_row(model, data, glove)
+            row["date"] = time.strftime("%Y-%m-%d %H:%M")
             results["rows"] = [r for r in results["rows"] if r["model"] != model] + [row]
             RESULTS.parent.mkdir(parents=True, exist_ok=True)
             RESULTS.write_text(json.dumps(results, indent=2))
