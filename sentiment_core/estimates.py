@@ -17,9 +17,10 @@ from .config import ModelConfig, TrainConfig
 CPU_REVIEWS_PER_S = {
     "dense": 590, "cnn": 870, "multicnn": 470, "glove-static": 560, "glove-tuned": 490,
     "multichannel": 310, "bilstm": 180,
-    # fastText: 792/s measured at its defaults (length 2,000, 10-d vectors for 2 million n-gram
-    # buckets, whose dense Adam update costs more than the words do), as 3,170 at length 500.
-    "fasttext": 3170,
+    # fastText: the reviews' own cost, without its n-gram table's (TABLE_S_PER_WEIGHT_STEP); bucketed
+    # batches read only the words there are, so the length cap hardly matters. With the table: 792/s
+    # measured at its defaults on 22,500 reviews.
+    "fasttext": 2000,
     # nb-ngrams: measured at its default length 2,000 (bucketed: it reads only the words there are).
     "nb-ngrams": 3300,
     # nb-cnn: 375/s measured at its default length 1,000 while the tests ran beside it (as 750 at length 500).
@@ -27,11 +28,13 @@ CPU_REVIEWS_PER_S = {
     # tfidf-logreg: one fit, ~30 s for 22,500 reviews (words and pairs); it ignores length and width.
     "tfidf-logreg": 750,
 }
+# fastText's hashed n-gram table (2 million rows of 10 by default) gets a dense Adam update every
+# step, whatever the batch holds: about 2.4 ns per weight. Measured on 2,000 reviews: 88 ms a step
+# with 2,046,340 x 10 weights, 45 ms with 246,340 x 10 (the Home page's quick model).
+TABLE_S_PER_WEIGHT_STEP = 2.4e-9
 # Getting ready on a warm worker, measured by benchmarks/classroom_load.py's job runs: reading
 # cached IMDB, encoding, building and compiling (the first batch traces the model).
 READY_S = 4.0
-# Extra on a worker's first job: importing TensorFlow and reading the IMDB archive once.
-COLD_START_S = 25.0
 # Evaluation runs about this much faster than training (no gradients).
 EVAL_SPEEDUP = 3.0
 
@@ -55,20 +58,29 @@ def reviews_per_s(model_config: ModelConfig) -> float:
     """Training throughput on 2 CPU cores, scaled from the measured rate by length, filters and width."""
     if model_config.is_linear:
         return CPU_REVIEWS_PER_S[model_config.variant] * (1.0 if model_config.ngram_max <= 2 else 0.6)
+    if model_config.variant == "fasttext":
+        return CPU_REVIEWS_PER_S["fasttext"]
     rate = CPU_REVIEWS_PER_S[model_config.variant] * 500 / max(model_config.seq_len, 1)
-    if model_config.variant in ("nb-ngrams", "fasttext"):
+    if model_config.variant == "nb-ngrams":
         return rate
     if model_config.variant not in ("dense", "bilstm"):
         rate *= 100 / max(model_config.filters, 1) * 0.7 + 0.3
     return rate * (50 / max(model_config.embedding_dim, 1) * 0.5 + 0.5)
 
 
-def estimate(model_config: ModelConfig, train_config: TrainConfig, n_train: int, n_val: int, n_test: int,
-             cold: bool = False) -> Estimate:
+def table_seconds_per_step(model_config: ModelConfig) -> float:
+    """What updating fastText's whole n-gram table costs per optimiser step (0 for the other variants)."""
+    if model_config.variant != "fasttext":
+        return 0.0
+    return TABLE_S_PER_WEIGHT_STEP * (model_config.vocab_size + model_config.bigram_buckets) * model_config.embedding_dim
+
+
+def estimate(model_config: ModelConfig, train_config: TrainConfig, n_train: int, n_val: int, n_test: int) -> Estimate:
     """The most a run should take on 2 CPU cores (early stopping only shortens it; a GPU is faster)."""
     rate = reviews_per_s(model_config)
-    per_epoch = n_train / rate + n_val / (EVAL_SPEEDUP * rate)
-    return Estimate(READY_S + (COLD_START_S if cold else 0.0), train_config.epochs * per_epoch, n_test / (EVAL_SPEEDUP * rate))
+    steps = -(-n_train // train_config.batch_size)
+    per_epoch = n_train / rate + steps * table_seconds_per_step(model_config) + n_val / (EVAL_SPEEDUP * rate)
+    return Estimate(READY_S, train_config.epochs * per_epoch, n_test / (EVAL_SPEEDUP * rate))
 
 
 def estimate_seconds(model_config: ModelConfig, train_config: TrainConfig, n_train: int, n_val: int, n_test: int) -> float:
