@@ -48,7 +48,12 @@ def data_text(model: ModelInfo) -> str:
         return label
     data = model.manifest.get("data") or {}
     train, test = data.get("train") or {}, data.get("test") or {}
-    return f"{train.get('source', '?')}: {train.get('size', '?')} train / {test.get('size', '—')} test"
+
+    def size(part: dict, missing: str) -> str:
+        value = part.get("size")
+        return f"{value:,}" if isinstance(value, int) else missing
+
+    return f"{train.get('source', '?')}: {size(train, '?')} train / {size(test, '—')} test"
 
 
 def leaderboard(models: Sequence[ModelInfo]) -> list[dict]:
@@ -61,12 +66,13 @@ def leaderboard(models: Sequence[ModelInfo]) -> list[dict]:
             "model": model.name,
             "by": model.about.get("nickname", ""),
             "variant": model.variant,
-            "data": data_text(model),
-            "settings": settings_text(model),
+            # The scores before the long descriptions, so a projected table shows them without scrolling.
             "validation accuracy": validation_accuracy(model),
             "test accuracy": m.get("test_accuracy"),
             "best epoch": m.get("best_epoch"),
             "training time (s)": round(float(m["train_seconds"]), 1) if isinstance(m.get("train_seconds"), (int, float)) else None,
+            "data": data_text(model),
+            "settings": settings_text(model),
             "saved": model.saved_at.replace("T", " "),
         })
     return rows

@@ -29,6 +29,13 @@ def test_leaderboard_rows_keep_numbers_for_sorting():
     # A schedule other than the constant rate is named, so two runs at the same rate tell apart.
     cosine = leaderboard([info("c", 0.8, "2026-01-01T00:00:00", lr_schedule="cosine")])[0]
     assert "lr 0.001 (cosine)," in cosine["settings"]
+    # The scores come right after the variant (a projected table shows them without scrolling).
+    assert list(rows[0])[4:6] == ["validation accuracy", "test accuracy"]
+    # A model saved by the CLI (no job label): its data described from the manifest, sizes readable.
+    cli_made = info("d", 0.8, "2026-01-01T00:00:00")
+    cli_made.manifest["about"].pop("data_label")
+    cli_made.manifest["data"] = {"train": {"source": "IMDB train", "size": 22502}, "test": {"size": 25000}}
+    assert leaderboard([cli_made])[0]["data"] == "IMDB train: 22,502 train / 25,000 test"
 
 
 def test_a_fasttext_estimate_counts_its_n_gram_table_updated_every_step():
