@@ -5,7 +5,7 @@
 
 import streamlit as st
 
-from pages import ui
+from pages import ui, views
 from sentiment_core import paths
 from sentiment_core.config import default_configs
 from sentiment_core.estimates import estimate
@@ -41,7 +41,7 @@ def home() -> None:
 
     st.subheader("Saved models")
     if status["models"]:
-        ui.dataframe([{**m, "test_accuracy": ui.percent(m["test_accuracy"])} for m in status["models"]])
+        views.dataframe([{**m, "test_accuracy": views.percent(m["test_accuracy"])} for m in status["models"]])
     else:
         st.markdown("No models yet. The quickest way to a first one:")
     if status["unreadable"]:

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import streamlit as st
 
-from pages import map_figures, ui
+from pages import map_figures, ui, views
 from sentiment_core import paths
 from sentiment_core.film import FILM_FILE
 from sentiment_core.map_files import MapRequest, load_maps, maps_path, read_progress
@@ -87,11 +87,11 @@ def cached_maps(key, request: MapRequest, data_dir: str):
             elapsed = time.monotonic() - started
             progress = read_progress(path)
             if progress is None:
-                bar.progress(0.0, text=f"Waiting for the maps worker ({ui.duration(elapsed)}) ...")
+                bar.progress(0.0, text=f"Waiting for the maps worker ({views.duration(elapsed)}) ...")
             else:
                 step, fraction = progress
-                bar.progress(min(max(fraction, 0.0), 1.0), text=f"{step} ({ui.duration(elapsed)}; about "
-                             f"{ui.duration(estimate)} in all on an idle machine)")
+                bar.progress(min(max(fraction, 0.0), 1.0), text=f"{step} ({views.duration(elapsed)}; about "
+                             f"{views.duration(estimate)} in all on an idle machine)")
             time.sleep(0.25)
         bar.empty()
         maps = future.result()
@@ -110,7 +110,7 @@ try:
 except ValueError as error:  # the model's files, or the engine: the message names the fix
     st.error(str(error))
     st.stop()
-ui.show_notes(maps.notes)
+views.show_notes(maps.notes)
 
 a, b = st.columns(2)
 search = (a.text_input("Find a word (ringed in both maps, with lines to its nearest neighbours)", key="emb_search",
@@ -194,7 +194,7 @@ if search:
     for column, vectors, space in ((left, maps.learned_vectors, "learned"), (right, maps.glove_vectors, "GloVe")):
         if vectors is not None:
             column.markdown(f"**Nearest to {search!r} in the {space} space**")
-            ui.dataframe([{"word": w, "cosine": round(s, 3)} for w, s in neighbours(vectors, maps.words, search)], column)
+            views.dataframe([{"word": w, "cosine": round(s, 3)} for w, s in neighbours(vectors, maps.words, search)], column)
 
 if model_name != GLOVE_ONLY:
     st.subheader("Watch it learn")
@@ -235,4 +235,4 @@ if glove is not None:
     except ValueError as error:
         st.error(str(error))
     else:
-        ui.dataframe([{"word": w, "cosine": round(s, 3)} for w, s in answers])
+        views.dataframe([{"word": w, "cosine": round(s, 3)} for w, s in answers])

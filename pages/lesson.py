@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages import ui
+from pages import ui, views
 from sentiment_core.lesson import glove_tables, text_to_numbers
 
 ui.setup_page("lesson")
@@ -117,7 +117,7 @@ with left:
     st.subheader("6. The hashing trick")
     h = lesson.hashing
     st.caption(f"No vocabulary: each word goes to column hash(word) mod {h.dimensionality}. Different words can share a column.")
-    ui.dataframe([{"token": t, "column": b, "collides with": ", ".join(w for w in h.collisions.get(b, []) if w != t)}
+    views.dataframe([{"token": t, "column": b, "collides with": ", ".join(w for w in h.collisions.get(b, []) if w != t)}
                   for t, b in zip(h.tokens, h.buckets)])
     (st.warning if h.collisions else st.success)(
         f"{len(h.collisions)} columns hold more than one word." if h.collisions else "No collisions with this many columns."
@@ -125,7 +125,7 @@ with left:
 with right:
     st.subheader(f"7. Bag of 1- to {ngram}-grams")
     st.caption("Counts of word sequences; the order of the sentence is gone (that is what 'bag' means).")
-    ui.dataframe([{"n-gram": g, "count": c} for g, c in lesson.ngrams])
+    views.dataframe([{"n-gram": g, "count": c} for g, c in lesson.ngrams])
 
 st.subheader("8. The embedding lookup")
 st.caption(f"An embedding layer is a table with one row per id; the ids above select these rows ({lesson.embedding_source}).")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages import ui
+from pages import ui, views
 from sentiment_core.config import VARIANT_DESCRIPTIONS
 from sentiment_core.leaderboard import best_first, leaderboard
 from sentiment_core.manage import delete_model, owner_of
@@ -40,7 +40,7 @@ if unreadable:
         f"{len(unreadable)} folder(s) in {store.root} hold a model's files but cannot be used (damaged, tampered with, "
         "or saved by another version). The other models are not affected."
     )
-    ui.dataframe([{"name": u.name, "unreadable": u.reason} for u in unreadable])
+    views.dataframe([{"name": u.name, "unreadable": u.reason} for u in unreadable])
     broken = st.selectbox("Unreadable model", [u.name for u in unreadable], key="models_broken")
     delete_button(broken, next(u.path for u in unreadable if u.name == broken), "models_delete_broken")
 if not models:
@@ -54,13 +54,13 @@ baselines = [m for m in models if m.config.is_linear]
 if baselines:
     line = baselines[0]
     accuracy = line.metrics.get("val_accuracy")
-    st.info(f"The line to beat: **{line.name}**, TF-IDF + logistic regression, {ui.percent(accuracy)} on validation. "
+    st.info(f"The line to beat: **{line.name}**, TF-IDF + logistic regression, {views.percent(accuracy)} on validation. "
             f"{sum(1 for m in models[: models.index(line)] if not m.config.is_linear)} neural model(s) above it.")
 else:
     st.caption("No baseline yet: train `tfidf-logreg` on the Train page (about 30 s on all of IMDB) to see the line "
                "every neural model has to beat.")
 percent = st.column_config.NumberColumn(format="percent")
-ui.dataframe(leaderboard(models), column_config={"validation accuracy": percent, "test accuracy": percent},
+views.dataframe(leaderboard(models), column_config={"validation accuracy": percent, "test accuracy": percent},
              key="models_leaderboard")
 
 st.subheader("Compare")
@@ -93,18 +93,18 @@ with right:
     metrics = info.metrics
     st.markdown("**Results**")
     st.write(
-        f"Test accuracy {ui.percent(metrics.get('test_accuracy'))}, best epoch {metrics.get('best_epoch')} of "
+        f"Test accuracy {views.percent(metrics.get('test_accuracy'))}, best epoch {metrics.get('best_epoch')} of "
         f"{metrics.get('epochs_run')}, {metrics.get('reviews_per_s') or 0:,.0f} reviews/s on "
         f"{(manifest.get('device') or {}).get('name', '?')}."
     )
     if metrics.get("confusion_matrix"):
-        st.plotly_chart(ui.confusion_figure(metrics["confusion_matrix"], manifest["class_names"]), key="detail_confusion")
+        st.plotly_chart(views.confusion_figure(metrics["confusion_matrix"], manifest["class_names"]), key="detail_confusion")
 
 if info.config.pools_over_time:
     st.markdown("**What its filters detect**")
     if st.toggle("Show every filter's strongest n-grams and its weight towards positive", key="models_filters"):
         try:
-            ui.dataframe(ui.catalogue_rows(ui.filter_catalogue(name)), key="models_filter_table", height=420)
+            views.dataframe(ui.catalogue_rows(ui.filter_catalogue(name)), key="models_filter_table", height=420)
         except ValueError as error:
             st.error(str(error))
 

@@ -10,7 +10,7 @@ import zlib
 
 import streamlit as st
 
-from pages import ui
+from pages import ui, views
 from sentiment_core.batch import CHUNK, EXPLAINED_CHUNK, MAX_EXPLAINED, chunks, judged_indices, label_report, merge
 from sentiment_core.data import MAX_BATCH_TEXTS, MAX_TABLE_BYTES, BatchTable, read_rows
 from sentiment_core.exports import csv_bytes
@@ -69,9 +69,9 @@ with single:
             if row["error"]:
                 st.error(f"**{row['model']}**: {row['error']}")
         answered = [row for row in rows if not row["error"]]
-        scale = ui.shared_scale(answered)
+        scale = views.shared_scale(answered)
         shown_target = next((row["explanation"]["target"] for row in answered if row.get("explanation")), target or "positive")
-        st.html(ui.prediction_cards_html(answered, scale) + ui.legend_html(scale, method, shown_target))
+        st.html(views.prediction_cards_html(answered, scale) + views.legend_html(scale, method, shown_target))
         if st.toggle("What if? Counterfactual edits", key="predict_whatif",
                      help="Negate a clause, swap a word for its antonym or its nearest neighbours (GloVe and learned), "
                           "or drop a word: each model's new probability, and the edits that flip a model first."):
@@ -91,7 +91,7 @@ with single:
                    "classifier weighs it. Term = its exact share of the log-odds of positive in this sentence.")
         for name, filters in fired.items():
             st.markdown(f"**{name}**: the {len(filters)} filters with the largest terms")
-            ui.dataframe([{"filter": f["filter"], "fired on": f["ngram"], "activation": round(f["activation"], 3),
+            views.dataframe([{"filter": f["filter"], "fired on": f["ngram"], "activation": round(f["activation"], 3),
                            "term": round(f["term"], 3),
                            "also detects": " | ".join(g for g, _ in catalogues[name][(f["width"], f["index"])].top_ngrams[:4])}
                           for f in filters], key=f"predict_filters-{name}")
@@ -115,7 +115,7 @@ with single:
         # One table per sentence, so a row picked for the last sentence is not picked in this one.
         key = f"predict_whatif_table-{zlib.crc32(text.encode('utf-8', 'replace'))}"
         texts = [row["text"] for row in rows]
-        ui.dataframe(table, key=key, on_select=lambda: use_edit(key, texts), selection_mode="single-row",
+        views.dataframe(table, key=key, on_select=lambda: use_edit(key, texts), selection_mode="single-row",
                      height=min(38 + 35 * len(table), 420))
 
     playground()
@@ -171,7 +171,7 @@ with batch:
         except ValueError as error:  # DataError and EngineError included
             st.error(str(error))
         else:
-            ui.show_notes(table.notes)
+            views.show_notes(table.notes)
             reports = {}
             if label_column:
                 labels = [table.rows[i][table.columns.index(label_column)] for i in judged]
@@ -183,10 +183,10 @@ with batch:
                                                 "reports": reports, "label_column": label_column}
     result = st.session_state.get("batch_result")
     if result:
-        ui.dataframe(result["rows"])
+        views.dataframe(result["rows"])
         # Texts that start like a formula are quoted, so the file is safe to open in a spreadsheet.
         st.download_button("Download as CSV", csv_bytes(result["rows"]), "predictions.csv", "text/csv",
                            key="batch_download")
         if result["reports"]:
             st.subheader(f"Against the labels in {result['label_column']!r}")
-            ui.label_reports(result["reports"])
+            views.label_reports(result["reports"])

@@ -12,7 +12,7 @@ import time
 import numpy as np
 import streamlit as st
 
-from pages import map_figures, ui
+from pages import map_figures, ui, views
 from pages.train_settings import linear_settings, neural_settings, ngram_settings
 from sentiment_core import paths
 from sentiment_core.config import VARIANT_DESCRIPTIONS, VARIANTS, default_configs, seed_preset
@@ -93,7 +93,7 @@ def job_panel() -> None:
     running = [job for job in active if job.running]
     if mine is not None and mine.waiting:
         st.info(f"Your job {mine.name!r} is number {mine.position} in the queue; it should start in about "
-                f"{ui.duration(mine.starts_in_s)}.")
+                f"{views.duration(mine.starts_in_s)}.")
         if st.button("Take it off the queue", key="train_cancel"):
             _stop(mine)
     shown = [job for job in running if mine is None or job.id != mine.id]
@@ -104,8 +104,8 @@ def job_panel() -> None:
     waiting = [job for job in active if job.waiting]
     if waiting:
         with st.expander(f"Queue: {len(waiting)} waiting", expanded=False):
-            ui.dataframe([{"position": j.position, "model": j.name, "by": j.nickname, "variant": j.variant,
-                           "data": j.data_label, "starts in about": ui.duration(j.starts_in_s)} for j in waiting])
+            views.dataframe([{"position": j.position, "model": j.name, "by": j.nickname, "variant": j.variant,
+                           "data": j.data_label, "starts in about": views.duration(j.starts_in_s)} for j in waiting])
             if me.teacher and st.button("Clear the queue", key="train_clear_queue"):
                 st.toast(f"Took {queue.clear_waiting(me)} jobs off the queue.")
     if mine is None and not running:
@@ -124,7 +124,7 @@ def curves(job, metric: str):
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _curves(job_id: str, reported_at, points: int, metric: str, _job):
-    return ui.training_curves(_job.batch_points, _job.epoch_history, metric)
+    return views.training_curves(_job.batch_points, _job.epoch_history, metric)
 
 
 def _stop(job) -> None:
@@ -148,8 +148,8 @@ def _job_card(job, mine: bool) -> None:
             cols[0].metric("Epoch", f"{p.get('epoch', 0)} / {p.get('epochs', job.train_config.epochs)}")
             cols[1].metric("Batch", f"{p.get('batch', 0)} / {p.get('batches')}" if p.get("batches") else "—")
             cols[2].metric("Reviews / s", f"{p['samples_per_s']:,.0f}" if p.get("samples_per_s") else "—")
-            cols[3].metric("Elapsed", ui.duration(job.elapsed_s))
-            cols[4].metric("Time left (about)", ui.duration(job.left_s))
+            cols[3].metric("Elapsed", views.duration(job.elapsed_s))
+            cols[4].metric("Time left (about)", views.duration(job.left_s))
             if me.may_manage(job.owner):
                 if st.button("Stop", key=f"train_stop-{job.id}", disabled=job.stop_requested,
                              help="Ends after the current batch and keeps the best complete epoch so far."):
@@ -194,16 +194,16 @@ def _results(job) -> None:
     if not m or m.get("test_accuracy") is None:
         return
     cols = st.columns(4)
-    cols[0].metric("Test accuracy", ui.percent(m["test_accuracy"]))
-    cols[1].metric("Best validation accuracy", ui.percent(m.get("val_accuracy")))
+    cols[0].metric("Test accuracy", views.percent(m["test_accuracy"]))
+    cols[1].metric("Best validation accuracy", views.percent(m.get("val_accuracy")))
     cols[2].metric("Best epoch", f"{m.get('best_epoch')} of {m.get('epochs_run')}")
     took = job.elapsed_s
-    cols[3].metric("Took", ui.duration(took), help="From the start on the worker to the saved model.")
+    cols[3].metric("Took", views.duration(took), help="From the start on the worker to the saved model.")
     if job.planned_s:
-        st.caption(f"Estimated {ui.duration(job.planned_s)} before it started; it took {ui.duration(took)} "
+        st.caption(f"Estimated {views.duration(job.planned_s)} before it started; it took {views.duration(took)} "
                    f"({took / job.planned_s:.1f}× the estimate).")
     left, right = st.columns([2, 3])
-    left.plotly_chart(ui.confusion_figure(m["confusion_matrix"], list(m["per_class"])), key=f"confusion-{job.id}")
+    left.plotly_chart(views.confusion_figure(m["confusion_matrix"], list(m["per_class"])), key=f"confusion-{job.id}")
     with right:
         st.markdown("**Most confident mistakes on the test set**")
         st.table(
@@ -260,7 +260,7 @@ with settings:
             except ValueError as error:  # DataError included
                 st.error(str(error))
             if own is not None:
-                ui.show_notes(own.notes)
+                views.show_notes(own.notes)
                 counts = ", ".join(f"{k}: {v:,}" for k, v in own.class_counts().items())
                 st.success(f"{len(own):,} texts in {len(own.class_names)} classes ({counts}); split 70/10/20 into train/validation/test.")
                 data_ready, data_label = True, f"{upload.name} ({len(own):,} texts)"
@@ -323,17 +323,17 @@ with estimate_column:
     planned = None
     if data_ready and config_error is None:
         planned = estimate(model_config, train_config, *sizes)
-        st.metric("Time on the training worker (at most)", ui.duration(planned.total_s))
+        st.metric("Time on the training worker (at most)", views.duration(planned.total_s))
         st.caption(
-            f"{ui.duration(planned.ready_s)} to get ready, {ui.duration(planned.train_s)} for up to {train_config.epochs} epochs "
+            f"{views.duration(planned.ready_s)} to get ready, {views.duration(planned.train_s)} for up to {train_config.epochs} epochs "
             f"of {-(-sizes[0] // train_config.batch_size):,} batches ({sizes[0]:,} training and {sizes[1]:,} validation texts), "
-            f"{ui.duration(planned.test_s)} to test on {sizes[2]:,}. Measured on 2 CPU cores; early stopping shortens it, "
+            f"{views.duration(planned.test_s)} to test on {sizes[2]:,}. Measured on 2 CPU cores; early stopping shortens it, "
             "and while it runs the estimate corrects itself from the live rate."
         )
         waiting = [job for job in queue.active()]
         if waiting:
             ahead = sum((job.left_s or 0) if job.running else (job.planned_s or 0) for job in waiting)
-            st.caption(f"{len(waiting)} job(s) ahead of yours: it would start in about {ui.duration(ahead)}.")
+            st.caption(f"{len(waiting)} job(s) ahead of yours: it would start in about {views.duration(ahead)}.")
     st.caption(f"Device: {ui.device_text()}")
     mine = queue.latest_of(me.owner)
     already = mine is not None and mine.waiting and not me.teacher
