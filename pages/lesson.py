@@ -118,7 +118,7 @@ with left:
     h = lesson.hashing
     st.caption(f"No vocabulary: each word goes to column hash(word) mod {h.dimensionality}. Different words can share a column.")
     views.dataframe([{"token": t, "column": b, "collides with": ", ".join(w for w in h.collisions.get(b, []) if w != t)}
-                  for t, b in zip(h.tokens, h.buckets)])
+                     for t, b in zip(h.tokens, h.buckets)])
     (st.warning if h.collisions else st.success)(
         f"{len(h.collisions)} columns hold more than one word." if h.collisions else "No collisions with this many columns."
     )

@@ -61,7 +61,7 @@ else:
                "every neural model has to beat.")
 percent = st.column_config.NumberColumn(format="percent")
 views.dataframe(leaderboard(models), column_config={"validation accuracy": percent, "test accuracy": percent},
-             key="models_leaderboard")
+                key="models_leaderboard")
 
 st.subheader("Compare")
 names = [m.name for m in models]

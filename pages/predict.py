@@ -92,9 +92,9 @@ with single:
         for name, filters in fired.items():
             st.markdown(f"**{name}**: the {len(filters)} filters with the largest terms")
             views.dataframe([{"filter": f["filter"], "fired on": f["ngram"], "activation": round(f["activation"], 3),
-                           "term": round(f["term"], 3),
-                           "also detects": " | ".join(g for g, _ in catalogues[name][(f["width"], f["index"])].top_ngrams[:4])}
-                          for f in filters], key=f"predict_filters-{name}")
+                              "term": round(f["term"], 3),
+                              "also detects": " | ".join(g for g, _ in catalogues[name][(f["width"], f["index"])].top_ngrams[:4])}
+                             for f in filters], key=f"predict_filters-{name}")
 
     def what_if(text: str) -> None:
         try:
@@ -116,7 +116,7 @@ with single:
         key = f"predict_whatif_table-{zlib.crc32(text.encode('utf-8', 'replace'))}"
         texts = [row["text"] for row in rows]
         views.dataframe(table, key=key, on_select=lambda: use_edit(key, texts), selection_mode="single-row",
-                     height=min(38 + 35 * len(table), 420))
+                        height=min(38 + 35 * len(table), 420))
 
     playground()
 

@@ -105,7 +105,7 @@ def job_panel() -> None:
     if waiting:
         with st.expander(f"Queue: {len(waiting)} waiting", expanded=False):
             views.dataframe([{"position": j.position, "model": j.name, "by": j.nickname, "variant": j.variant,
-                           "data": j.data_label, "starts in about": views.duration(j.starts_in_s)} for j in waiting])
+                              "data": j.data_label, "starts in about": views.duration(j.starts_in_s)} for j in waiting])
             if me.teacher and st.button("Clear the queue", key="train_clear_queue"):
                 st.toast(f"Took {queue.clear_waiting(me)} jobs off the queue.")
     if mine is None and not running:
