@@ -10,8 +10,9 @@ Printed: failure rate per negation capability and pooled over their cases, accur
     python benchmarks/negation.py --variants tfidf-logreg --subset 4000        # a quick look
     python benchmarks/negation.py --variants tfidf-logreg --flips 1 2 4        # + the polarity-flip prior
 
-``--flips`` adds, for tfidf-logreg, one NOT_-marked model per strength of the prior that a
-negated word means the opposite of the word (ModelConfig.negation_flip; linear.flip_matrix).
+``--flips`` adds, for tfidf-logreg and nb-ngrams, one NOT_-marked model per strength of the prior
+that a negated word means the opposite of the word (ModelConfig.negation_flip; linear.flip_matrix,
+naive_bayes.fold_negation_flip).
 
 Trained models are kept in ``--models-dir`` (not committed) and reused by name.
 Results: benchmarks/results/negation.json (rows of variants not run this time are kept).
@@ -42,14 +43,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--variants", nargs="+", default=["tfidf-logreg", "fasttext"])
     parser.add_argument("--flips", nargs="*", type=float, default=[],
-                        help="tfidf-logreg only: also train NOT_-marked models with these negation_flip strengths")
+                        help="tfidf-logreg and nb-ngrams: also train NOT_-marked models with these negation_flip strengths")
     parser.add_argument("--subset", type=int, help="train on this many IMDB reviews (default: all 25,000)")
     parser.add_argument("--models-dir", default=str(ROOT / "benchmarks" / "models"))
     parser.add_argument("--update-readme", action="store_true")
     args = parser.parse_args()
 
     from sentiment_core.checks import builtin_suite, run_suite
-    from sentiment_core.config import default_configs
+    from sentiment_core.config import FLIP_VARIANTS, default_configs
     from sentiment_core.data import imdb_splits, load_imdb
     from sentiment_core.quiet import import_keras_quietly
     from sentiment_core.store import ModelStore
@@ -66,7 +67,7 @@ def main() -> None:
     print(f"IMDB: {len(train_set):,} train / {len(val_set):,} validation / {len(test_set):,} test; "
           f"{sum(len(c) for c in suite.cases().values()):,} negation cases in {len(suite.tests)} tests")
     for variant in args.variants:
-        flips = args.flips if variant == "tfidf-logreg" else []
+        flips = args.flips if variant in FLIP_VARIANTS else []
         for negation, flip in [(False, 0.0), (True, 0.0), *((True, f) for f in flips)]:
             model_config, train_config = default_configs(variant, negation=negation)
             model_config = model_config.replace(negation_flip=flip)

@@ -90,7 +90,9 @@ def ngram_settings(model_config, train_config, k: str) -> tuple[dict, dict]:
                                     key=f"train_lr-{k}", persist_state=KEEP)
     patience = a.number_input("Early stopping patience (0 = off)", 0, 5, train_config.early_stopping_patience, 1, key=f"train_pat-{k}", persist_state=KEEP)
     seed = b.number_input("Random seed", 0, 10_000, train_config.seed, 1, key=f"train_seed-{k}", persist_state=KEEP)
-    return ({"vocab_size": int(vocab_size), "seq_len": int(seq_len), **grams, "keep": keep, "negation": bool(negation)},
+    flip = _flip_widget(c, model_config, k, negation)
+    return ({"vocab_size": int(vocab_size), "seq_len": int(seq_len), **grams, "keep": keep, "negation": bool(negation),
+             "negation_flip": float(flip) if negation else 0.0},
             {"epochs": int(epochs), "batch_size": int(batch_size), "learning_rate": float(learning_rate),
              "early_stopping_patience": int(patience), "seed": int(seed)})
 
@@ -105,6 +107,16 @@ def _ngram_widgets(model_config, k: str, order_column, buckets_column) -> dict:
         model_config.bigram_buckets, key=f"train_buckets-{k}", persist_state=KEEP,
         help="More buckets, fewer n-grams sharing one weight (at most 2,000,000).")
     return {"ngram_max": int(ngram_max), "bigram_buckets": int(buckets)}
+
+
+def _flip_widget(column, model_config, k: str, negation: bool) -> float:
+    """The negation-flip prior's strength (tfidf-logreg, nb-ngrams); only with negation marked."""
+    return column.select_slider(
+        "NOT_word = opposite of word (prior)", sorted({0.0, 0.5, 1.0, 2.0, 4.0, model_config.negation_flip}),
+        model_config.negation_flip, key=f"train_flip-{k}", persist_state=KEEP, disabled=not negation,
+        help="0: NOT_word is learned on its own, like any word. Above 0: its weight starts as minus the word's, so "
+             "'not bad' reads as praise unless the data says otherwise; the larger, the harder the pull. Its effect "
+             "on IMDB and on the negation tests: README, 'Marking negation'.")
 
 
 def linear_settings(model_config, train_config, k: str) -> tuple[dict, dict]:
@@ -122,12 +134,7 @@ def linear_settings(model_config, train_config, k: str) -> tuple[dict, dict]:
     seed = a.number_input("Random seed", 0, 10_000, train_config.seed, 1, key=f"train_seed-{k}", persist_state=KEEP)
     negation = b.checkbox("Mark negation (NOT_)", model_config.negation, key=f"train_neg-{k}", persist_state=KEEP,
                           help="Words after not, n't, no, never ... up to the end of the clause are read as NOT_word.")
-    flip = c.select_slider("NOT_word = opposite of word (prior)", sorted({0.0, 0.5, 1.0, 2.0, 4.0, model_config.negation_flip}),
-                           model_config.negation_flip, key=f"train_flip-{k}", persist_state=KEEP, disabled=not negation,
-                           help="0: NOT_word is learned on its own, like any word. Above 0: its weight is pulled towards "
-                                "minus the word's, so 'not bad' reads as praise unless the data says otherwise; the "
-                                "larger, the harder the pull. On IMDB it trades validation accuracy for negation "
-                                "(README, 'Marking negation').")
+    flip = _flip_widget(c, model_config, k, negation)
     st.caption("One fit, no epochs: about 30 s on the full IMDB training set.")
     return ({"vocab_size": int(vocab_size), "ngram_max": int(ngram_max), "regularization": float(regularization),
              "negation": bool(negation), "negation_flip": float(flip) if negation else 0.0},

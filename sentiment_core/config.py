@@ -43,6 +43,8 @@ VARIANT_DESCRIPTIONS = {
 }
 # Not a neural network: no embedding, no epochs; scikit-learn fits it in one go (sentiment_core.linear).
 LINEAR_VARIANTS = ("tfidf-logreg",)
+# The variants with one weight per word, which the negation-flip prior (ModelConfig.negation_flip) can tie.
+FLIP_VARIANTS = ("tfidf-logreg", "nb-ngrams")
 
 GLOVE_VARIANTS = ("glove-static", "glove-tuned", "multichannel", "nb-cnn")
 # The variants that count hashed n-grams and start from their Naive Bayes ratios (naive_bayes.py).
@@ -101,10 +103,11 @@ class ModelConfig(_DictConfig):
     # Mark a negation's scope: the words after "not", "n't", "never", "no" ... up to the end of the
     # clause are read as NOT_word, a different word from word (text.mark_negation).
     negation: bool = False
-    # tfidf-logreg with negation: how strongly NOT_word is pulled towards the opposite of word
-    # (Kennedy & Inkpen 2006's polarity shift, as a prior the data can overrule). 0: NOT_word is
-    # learned on its own; s > 0: its weight is (its own weight) / s - word's weight, and the
-    # regulariser pulls its own weight towards 0 (linear.flip_matrix).
+    # tfidf-logreg and nb-ngrams with negation: how strongly NOT_word is pulled towards the opposite
+    # of word (Kennedy & Inkpen 2006's polarity shift, as a prior the data can overrule). 0: NOT_word
+    # is learned on its own; s > 0: its weight is (its own weight) / s - word's weight; the
+    # regulariser (tfidf-logreg; linear.flip_matrix) or the zero start (nb-ngrams, whose own part
+    # also moves 1/s as fast; naive_bayes.flip_ratios) keeps its own weight near 0.
     negation_flip: float = 0.0
     lstm_units: int = 64
     # Hashed n-gram buckets: fastText's word pairs, nb-ngrams' pairs and triples.
@@ -148,9 +151,9 @@ class ModelConfig(_DictConfig):
         if not is_finite_number(self.negation_flip) or not (self.negation_flip == 0 or 0.25 <= self.negation_flip <= 100):
             # Below 0.25 the NOT_ words are all but unregularised and over-fit (flip 0.01: 70.6 % on validation).
             raise ValueError(f"negation_flip must be 0 (off) or a number from 0.25 to 100; got {self.negation_flip!r}.")
-        if self.negation_flip and not (self.negation and self.variant in LINEAR_VARIANTS):
-            raise ValueError("negation_flip needs negation marking (negation=True) and the tfidf-logreg variant: it ties "
-                             "each NOT_word's weight to word's.")
+        if self.negation_flip and not (self.negation and self.variant in FLIP_VARIANTS):
+            raise ValueError("negation_flip needs negation marking (negation=True) and the tfidf-logreg or nb-ngrams "
+                             "variant: it ties each NOT_word's weight to word's.")
         if self.keep not in KEEP_CHOICES:
             raise ValueError(
                 f"keep must be one of {', '.join(KEEP_CHOICES)} (which words of a long text are read); got {self.keep!r}."
@@ -194,7 +197,9 @@ class ModelConfig(_DictConfig):
             return [(self.vocab_size,), (self.vocab_size, classes), (classes,)]
         rows = self.vocab_size + self.bigram_buckets
         if self.variant == "nb-ngrams":  # frozen NB ratios per n-gram and class, a weight per n-gram, a scale
-            return [(rows, classes), (rows, 1)] + dense(classes, classes)
+            # (under the flip prior, first the word each word stands for in pairs: models.HashedNgrams)
+            pair_words = [(self.vocab_size,)] if self.negation_flip else []
+            return pair_words + [(rows, classes), (rows, 1)] + dense(classes, classes)
         embedding = [(self.vocab_size, dim)]
         if self.variant == "nb-cnn":  # (Keras' order) GloVe, the convolutions, the n-grams' ratios and weights,
             # the CNN's logits, the fixed identity classifier

@@ -76,22 +76,38 @@ class HashedNgrams(layers.Layer):
     ``h3 = (h2 * 1009 + c) mod buckets``: both stay inside int32 (config.py caps vocab_size and
     buckets for that). N-grams that touch padding become 0. ``unique`` then sorts each row and
     turns repeats into 0 too, so a text counts each n-gram once (present or not, as NBSVM does).
+
+    ``pair_words`` (nb-ngrams under the negation-flip prior) holds a ``(vocab_size,)`` table of the
+    word id each word stands for inside pairs and triples: NOT_word's is word's, so "not bad" says
+    the negation itself and "NOT_the NOT_plot" is counted as "the plot". It is a weight (saved
+    with the model); ``pair_words=True`` makes an identity table for saved weights to fill in.
     """
 
-    def __init__(self, vocab_size: int, buckets: int, n: int, unique: bool = True, **kwargs):
+    def __init__(self, vocab_size: int, buckets: int, n: int, unique: bool = True, pair_words=None, **kwargs):
         super().__init__(**kwargs)
         self.vocab_size, self.buckets, self.n, self.unique = vocab_size, buckets, n, unique
+        self.unmarked_pairs = pair_words is not None and pair_words is not False
+        given = pair_words if self.unmarked_pairs and pair_words is not True else None
+        self._pair_words = None if given is None else np.asarray(given, dtype="int32")
+
+    def build(self, input_shape):
+        if self.unmarked_pairs:
+            self.pair_words = self.add_weight(shape=(self.vocab_size,), dtype="int32", trainable=False,
+                                              name="pair_words", initializer=keras.initializers.Constant(0))
+            start = self._pair_words if self._pair_words is not None else np.arange(self.vocab_size, dtype="int32")
+            self.pair_words.assign(start)
 
     def call(self, ids):
         ids = ops.cast(ids, "int32")
         grams = [ids]  # (batch, length)
         if self.n >= 2:
-            first, second = ids[:, :-1], ids[:, 1:]
+            paired = ops.take(self.pair_words, ids) if self.unmarked_pairs else ids  # word ids: < vocab_size
+            first, second = paired[:, :-1], paired[:, 1:]
             pair_hash = ops.mod(first * self.vocab_size + second, self.buckets)
             real_pair = ops.logical_and(ops.not_equal(first, 0), ops.not_equal(second, 0))
             grams.append(ops.where(real_pair, self.vocab_size + pair_hash, 0))  # (batch, length - 1)
             if self.n >= 3:
-                third = ids[:, 2:]
+                third = paired[:, 2:]
                 triple_hash = ops.mod(pair_hash[:, :-1] * 1009 + third, self.buckets)
                 real_triple = ops.logical_and(real_pair[:, :-1], ops.not_equal(third, 0))
                 grams.append(ops.where(real_triple, self.vocab_size + triple_hash, 0))  # (batch, length - 2)
@@ -110,7 +126,33 @@ class HashedNgrams(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "vocab_size": self.vocab_size, "buckets": self.buckets, "n": self.n,
-                "unique": self.unique}
+                "unique": self.unique, "pair_words": True if self.unmarked_pairs else None}
+
+
+class NegationPartners(layers.Layer):
+    """For each n-gram id, the id of the word a NOT_word is tied to (0 for every other id).
+
+    Used only while nb-ngrams trains under the negation-flip prior (naive_bayes.negation_partners):
+    the trained model is folded back into a plain nb-ngrams before it is saved, so this layer is
+    never serialised."""
+
+    def __init__(self, partners, **kwargs):
+        super().__init__(**kwargs)
+        self.table_size = int(len(partners))
+        self._partners = np.asarray(partners, dtype="int32")
+
+    def build(self, input_shape):
+        self.partners = self.add_weight(shape=(self.table_size,), dtype="int32", trainable=False, name="partners",
+                                        initializer=keras.initializers.Constant(0))
+        self.partners.assign(self._partners)
+
+    def call(self, ids):
+        ids = ops.cast(ids, "int32")
+        inside = ops.less(ids, self.table_size)  # words; pairs and triples are hashed above the table
+        return ops.where(inside, ops.take(self.partners, ops.minimum(ids, self.table_size - 1)), 0)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
 
 
 @keras.saving.register_keras_serializable(package="sentiment_core")
@@ -300,16 +342,35 @@ def build_bilstm(config: ModelConfig, embedding_matrix=None) -> keras.Model:
     return keras.Model(word_ids, _softmax_head(encoded, config), name="bilstm")
 
 
-def _nb_evidence(word_ids, config: ModelConfig):
+def _nb_evidence(word_ids, config: ModelConfig, partners=None):
     """Per class, the sum of a text's distinct n-grams' Naive Bayes ratios times one learned weight
-    each: (batch, classes). The ratios layer is filled in by the builder."""
-    ngram_ids = HashedNgrams(config.vocab_size, config.bigram_buckets, config.ngram_max, name="ngrams")(word_ids)
+    each: (batch, classes). The ratios layer is filled in by the builder.
+
+    With ``partners`` (training under the negation-flip prior), each NOT_word's evidence is its own
+    minus its word's: "not good" starts as the opposite of "good" and the data moves it from there.
+    """
+    # Under the flip prior pairs and triples read the unmarked words (naive_bayes.pair_words); the
+    # table is filled in from ``partners`` when training, from the saved weights when loading.
+    pair_words = None
+    if config.negation_flip:
+        from .naive_bayes import pair_words as unmarked
+
+        pair_words = True if partners is None else unmarked(partners)
+    ngram_ids = HashedNgrams(config.vocab_size, config.bigram_buckets, config.ngram_max, pair_words=pair_words,
+                             name="ngrams")(word_ids)
     rows = config.vocab_size + config.bigram_buckets
     # log P(n-gram | class) / P(n-gram | other classes), counted on the training texts: fixed.
-    nb_ratios = layers.Embedding(rows, config.num_classes, trainable=False, name="nb_ratios")(ngram_ids)
+    ratios_table = layers.Embedding(rows, config.num_classes, trainable=False, name="nb_ratios")
     # One weight per n-gram, from 0: the model starts undecided and moves each n-gram's say.
-    ngram_weights = layers.Embedding(rows, 1, embeddings_initializer="zeros", name="ngram_weights")(ngram_ids)
-    return NaiveBayesEvidence(name="evidence")(nb_ratios, ngram_weights, ngram_ids)  # (batch, classes)
+    weights_table = layers.Embedding(rows, 1, embeddings_initializer="zeros", name="ngram_weights")
+    evidence = NaiveBayesEvidence(name="evidence")(ratios_table(ngram_ids), weights_table(ngram_ids), ngram_ids)
+    if partners is None:
+        return evidence  # (batch, classes)
+    partner_ids = NegationPartners(partners, name="negation_partners")(ngram_ids)  # 0 where no NOT_word
+    # The same two tables, read at the tied words: the word's evidence, to be taken away.
+    flipped = NaiveBayesEvidence(name="partner_evidence")(ratios_table(partner_ids), weights_table(partner_ids),
+                                                          partner_ids)
+    return layers.Subtract(name="flipped_evidence")([evidence, flipped])  # (batch, classes)
 
 
 def _fixed_softmax(logits, config: ModelConfig):
@@ -320,12 +381,15 @@ def _fixed_softmax(logits, config: ModelConfig):
     return classifier(logits)
 
 
-def build_nb_ngrams(config: ModelConfig, ratios) -> keras.Model:
+def build_nb_ngrams(config: ModelConfig, ratios, negation_partners=None) -> keras.Model:
     """NBSVM as a network (Wang & Manning 2012): a linear model over the text's distinct n-grams,
     each scaled by its Naive Bayes log-count ratio, so training starts from what Naive Bayes knows
-    and learns how far to trust each n-gram."""
+    and learns how far to trust each n-gram.
+
+    ``negation_partners`` (naive_bayes.negation_partners) builds the training-time model of the
+    negation-flip prior; naive_bayes.fold_negation_flip turns its weights into a plain model's."""
     word_ids = _inputs(config)
-    evidence = _nb_evidence(word_ids, config)
+    evidence = _nb_evidence(word_ids, config, negation_partners)
     if config.dropout:
         evidence = layers.Dropout(config.dropout, name="dropout")(evidence)
     # No learned scale on the evidence either: one let the logits grow until validation loss rose

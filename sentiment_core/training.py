@@ -254,13 +254,25 @@ def train(
     if model_config.counts_ngrams:
         from .naive_bayes import ngram_ratios
 
+        partners = None
+        if model_config.negation_flip:  # nb-ngrams (config.FLIP_VARIANTS): trained tied, folded plain below
+            from .naive_bayes import negation_partners, pair_words
+
+            partners = negation_partners(vocabulary.words_, model_config.vocab_size)
         # Counted on the training texts only; the n-gram side masks padding (and nb-cnn's CNN
         # pools over time), so these models are always bucketed.
-        ratios = ngram_ratios(train_sequences, train_data.labels, model_config)
+        ratios = ngram_ratios(train_sequences, train_data.labels, model_config,
+                              pair_words=None if partners is None else pair_words(partners))
         matrix = ratios if matrix is None else (matrix, ratios)
 
     batches = len(train_inputs) if bucketing else int(np.ceil(len(train_data) / train_config.batch_size))
-    model = build_model(model_config, matrix)
+    if model_config.negation_flip:
+        from .models import build_nb_ngrams
+        from .naive_bayes import flip_ratios
+
+        model = build_nb_ngrams(model_config, flip_ratios(matrix, partners, model_config.negation_flip), partners)
+    else:
+        model = build_model(model_config, matrix)
     model.compile(
         optimizer=_optimizer(train_config, batches),
         loss="sparse_categorical_crossentropy",
@@ -291,6 +303,8 @@ def train(
         )
     if callback.best_weights is not None:
         model.set_weights(callback.best_weights)
+    if model_config.negation_flip:
+        model = _fold_negation_flip(model, model_config, partners)
     train_seconds = time.perf_counter() - started
 
     metrics = {
@@ -324,6 +338,20 @@ def train(
     history = {**callback.history, "batches": callback.batch_history}
     return TrainedModel(model, vocabulary, model_config, train_config, tuple(train_data.class_names), history, metrics, data, runtime.device_info(),
                         filming.recorder.film if filming is not None else None)
+
+
+def _fold_negation_flip(model, model_config: ModelConfig, partners: np.ndarray):
+    """The plain nb-ngrams model that computes what ``model`` (trained under the flip prior) does:
+    saved, explained and served like any other."""
+    from .models import build_model
+    from .naive_bayes import fold_negation_flip
+
+    ratios, weights = fold_negation_flip(model.get_layer("nb_ratios").get_weights()[0],
+                                         model.get_layer("ngram_weights").get_weights()[0], partners)
+    plain = build_model(model_config, ratios)
+    plain.get_layer("ngram_weights").set_weights([weights])
+    plain.get_layer("ngrams").set_weights(model.get_layer("ngrams").get_weights())  # the words pairs read
+    return plain
 
 
 def evaluate(model, vocabulary: Vocabulary, model_config: ModelConfig, data: Dataset, batch_size: int = 256,

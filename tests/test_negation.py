@@ -143,11 +143,90 @@ def test_with_the_flip_prior_a_rarely_seen_negation_reads_as_the_opposite():
     assert flipped.predict_proba(["a good film"])[0, 1] > 0.6 and flipped.predict_proba(["a bad film"])[0, 1] < 0.4
 
 
-def test_the_flip_prior_needs_marking_and_the_linear_model():
+def test_the_flip_prior_needs_marking_and_a_model_with_one_weight_per_word():
     ModelConfig(variant="tfidf-logreg", negation=True, negation_flip=2.0)
-    for changes in [{"variant": "tfidf-logreg", "negation_flip": 1.0}, {"variant": "fasttext", "negation": True, "negation_flip": 1.0}]:
+    ModelConfig(variant="nb-ngrams", negation=True, negation_flip=1.0)
+    for changes in [{"variant": "tfidf-logreg", "negation_flip": 1.0}, {"variant": "fasttext", "negation": True, "negation_flip": 1.0},
+                    {"variant": "nb-cnn", "negation": True, "negation_flip": 1.0}]:
         with pytest.raises(ValueError, match="negation_flip needs negation marking"):
             ModelConfig(**changes)
     for bad in (-1, 0.01, True, float("nan"), "1"):
         with pytest.raises(ValueError, match=r"0 \(off\) or a number from 0.25 to 100"):
             ModelConfig(variant="tfidf-logreg", negation=True, negation_flip=bad)
+
+
+def test_nb_ngrams_trained_tied_folds_into_a_plain_model_with_the_same_answers():
+    """The flip prior's training model (NOT_word's evidence minus word's) and the plain nb-ngrams
+    it is folded into give the same probabilities, so what is saved and explained is what trained."""
+    from sentiment_core.models import build_nb_ngrams, build_model
+    from sentiment_core.naive_bayes import fold_negation_flip, negation_partners
+
+    words = ["<pad>", "<unk>", "good", "bad", "film", "not", "NOT_good", "NOT_bad", "NOT_zzz", "the"]
+    config = ModelConfig(variant="nb-ngrams", vocab_size=len(words), seq_len=8, bigram_buckets=1009, ngram_max=2)
+    partners = negation_partners(words, config.vocab_size)
+    assert partners.tolist() == [0, 0, 0, 0, 0, 0, 2, 3, 0, 0]
+    rng = np.random.default_rng(3)
+    rows = config.vocab_size + config.bigram_buckets
+    ratios = rng.normal(size=(rows, 2)).astype("float32")
+    ratios[0] = 0
+    weights = rng.normal(size=(rows, 1)).astype("float32")
+    tied = build_nb_ngrams(config, ratios, partners)
+    tied.get_layer("ngram_weights").set_weights([weights])
+    folded_ratios, folded_weights = fold_negation_flip(ratios, weights, partners)
+    plain = build_model(config, folded_ratios)
+    plain.get_layer("ngram_weights").set_weights([folded_weights])
+    x = np.array([[9, 4, 5, 6, 7, 0, 0, 0], [2, 6, 6, 3, 8, 4, 0, 0], [2, 3, 4, 9, 0, 0, 0, 0]], dtype=np.int32)
+    np.testing.assert_allclose(plain.predict_on_batch(x), tied.predict_on_batch(x), atol=1e-5)
+    # NOT_good's evidence is its own minus good's; good's own row is untouched.
+    np.testing.assert_allclose(folded_ratios[6], ratios[6] * weights[6] - ratios[2] * weights[2], rtol=1e-6)
+    np.testing.assert_array_equal(folded_ratios[2], ratios[2])
+
+
+def test_nb_ngrams_with_the_flip_prior_reads_a_rarely_seen_negation_as_the_opposite():
+    """As the linear model's test: the network under the prior reads "not bad" as praise where the
+    data says little, and the saved model is a plain nb-ngrams."""
+    from sentiment_core.inference import Predictor
+    from sentiment_core.training import train
+
+    data = lukewarm_negation_data(0)
+    config = ModelConfig(variant="nb-ngrams", vocab_size=30, seq_len=12, bigram_buckets=1009, ngram_max=1, negation=True)
+    train_config = TrainConfig(optimizer="adagrad", learning_rate=0.1, epochs=4, seed=1, early_stopping_patience=0)
+    free = train(data, data, None, config, train_config)
+    flipped = train(data, data, None, config.replace(negation_flip=1.0), train_config)
+    assert "negation_partners" not in [layer.name for layer in flipped.model.layers]
+    tests = ["the film was not bad", "the film was not good"]
+    free_p, flipped_p = (Predictor(t.model, t.vocabulary, t.model_config, t.class_names).predict_proba(tests)[:, 1]
+                         for t in (free, flipped))
+    assert flipped_p[0] > 0.6 and flipped_p[1] < 0.4
+    assert flipped_p[0] - flipped_p[1] > 2 * abs(free_p[0] - free_p[1])
+    assert flipped.metrics["val_accuracy"] >= 0.9
+
+
+def test_a_flip_trained_nb_ngrams_reads_pairs_unmarked_and_saves_loads_and_explains_exactly(tmp_path):
+    """Under the prior pairs read the unmarked words ("not bad" is the pair of "not" and "bad",
+    whatever the marking), in counting, training, the saved model and its exact explanations."""
+    from sentiment_core.explanations import explain
+    from sentiment_core.inference import Predictor
+    from sentiment_core.store import ModelStore
+    from sentiment_core.training import train
+
+    data = lukewarm_negation_data(1)
+    config = ModelConfig(variant="nb-ngrams", vocab_size=30, seq_len=12, bigram_buckets=1009, ngram_max=2,
+                         negation=True, negation_flip=1.0)
+    trained = train(data, data, data, config, TrainConfig(optimizer="adagrad", learning_rate=0.1, epochs=3, seed=2,
+                                                          early_stopping_patience=0))
+    table = np.asarray(trained.model.get_layer("ngrams").pair_words)
+    index = trained.vocabulary.index_
+    assert table[index["NOT_bad"]] == index["bad"] and table[index["bad"]] == index["bad"]
+    store = ModelStore(tmp_path)
+    store.save("flip", trained)
+    loaded = store.load("flip")
+    texts = ["the film was not bad", "the film was not good", "a really good film"]
+    np.testing.assert_allclose(loaded.predict_proba(texts), Predictor.from_trained(trained).predict_proba(texts), atol=1e-6)
+    np.testing.assert_array_equal(np.asarray(loaded.model.get_layer("ngrams").pair_words), table)
+    result = explain(loaded, "the film was not bad", "exact")
+    assert abs(sum(w["weight"] for w in result["words"]) + result["base"] - result["margin"]) < 1e-4
+    assert "not NOT_bad" in {span["text"] for span in result["spans"]}  # spans show the tokens read
+    hashing = loaded.model.get_layer("ngrams")
+    pairs = np.asarray(hashing(np.array([[index["not"], index["NOT_bad"]], [index["not"], index["bad"]]], dtype=np.int32)))
+    assert pairs[0].max() == pairs[1].max() >= config.vocab_size  # the same pair: "not" "bad"

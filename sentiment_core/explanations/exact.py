@@ -103,7 +103,10 @@ def averages_occurrences(model) -> bool:
 def ngram_positions(layer, word_ids: np.ndarray) -> tuple[np.ndarray, list[int], list[int]]:
     """``(ids, starts, widths)``: every n-gram occurrence of one encoded text as the hashing
     ``layer`` numbers it (repeats kept), the token it starts at and how many words it spans."""
-    hashing = type(layer)(layer.vocab_size, layer.buckets, layer.n, unique=False)
+    from keras import ops  # here, not at import: the web process imports this package's names
+
+    pair_words = ops.convert_to_numpy(layer.pair_words) if getattr(layer, "unmarked_pairs", False) else None
+    hashing = type(layer)(layer.vocab_size, layer.buckets, layer.n, unique=False, pair_words=pair_words)
     ids = np.asarray(hashing(word_ids))[0]  # words (length), pairs (length - 1), triples (length - 2)
     length = word_ids.shape[1]
     starts, widths = [], []
