@@ -96,6 +96,17 @@ def test_the_baseline_trains_from_the_train_page(real_data_dir, monkeypatch, eng
     assert not app.exception and "line-to-beat" in shown and "NOT_-marked (flip 1)" in shown
 
 
+def test_nb_ngrams_offers_the_flip_prior_once_negation_is_marked():
+    app = open_app().switch_page("pages/train.py").run()
+    app.selectbox(key="train_variant").set_value("nb-ngrams").run()
+    k = "nb-ngrams-Tuned defaults"
+    assert not app.exception and app.select_slider(key=f"train_flip-{k}").disabled
+    app.checkbox(key=f"train_neg-{k}").check().run()
+    assert not app.select_slider(key=f"train_flip-{k}").disabled
+    app.select_slider(key=f"train_flip-{k}").set_value(2.0).run()
+    assert not app.exception and not errors(app) and app.select_slider(key=f"train_flip-{k}").value == 2.0
+
+
 def test_predict_page_shows_counterfactuals_and_the_filters_that_fired(real_data_dir, monkeypatch, engine):
     monkeypatch.setenv("SENTIMENT_DATA_DIR", str(real_data_dir))
     save_tiny_model("tiny")  # a cnn with max-over-time pooling: it has filters to show
