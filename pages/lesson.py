@@ -74,8 +74,10 @@ st.caption("To a bag of words, 'not good' holds 'good'. Das & Chen (2001) and Pa
            "so NOT_good is a word of its own that a model can learn to read as negative. Models trained with "
            "'Mark negation' read the marked tokens. But a NOT_word is learned like any word, from the reviews that "
            "use it: IMDB's reviewers write 'not bad' in lukewarm reviews, so NOT_bad learns little praise. The "
-           "tfidf-logreg baseline can also start from a rule (Kennedy & Inkpen 2006): NOT_word means the opposite of "
-           "word unless the data says otherwise (the Train page's 'NOT_word = opposite of word').")
+           "tfidf-logreg baseline and nb-ngrams can also start from a rule (Kennedy & Inkpen 2006): NOT_word means "
+           "the opposite of word unless the data says otherwise (the Train page's 'NOT_word = opposite of word'). On "
+           "IMDB that rule takes nb-ngrams from failing 78 % of the built-in negation tests to 18 %, for about 0.2 "
+           "points of validation accuracy (README, 'Marking negation').")
 if any(lesson.negation_roles):
     st.html("<div class='token-row'>" + "".join(
         f"<span class='{role}'>{html.escape(t)}</span>" for t, role in zip(lesson.negation_marked, lesson.negation_roles))
