@@ -294,6 +294,9 @@ class ModelStore:
             raise ModelFileError(
                 f"The model {name!r} cannot be used: its weights do not load ({type(err).__name__}: {err}). To fix it, {FIX}."
             ) from None
+        problem = _bad_word_table(model, info.config)
+        if problem:
+            raise ModelFileError(f"The model {name!r} cannot be used: {problem} To fix it, {FIX}.")
         return Predictor(model, vocabulary, info.config, info.manifest["class_names"], name=name, manifest=info.manifest)
 
     def _missing(self, name: str) -> str:
@@ -344,6 +347,20 @@ def _load_linear(name: str, info, vocabulary, weights: Path):
         raise ModelFileError(f"The model {name!r} cannot be used: its weights do not load ({err}). To fix it, {FIX}.") from None
     model = TfidfLogreg.from_arrays(vocabulary.words_[2:], arrays["idf"], arrays["coef"], arrays["intercept"], info.config)
     return LinearPredictor(model, vocabulary, info.config, info.manifest["class_names"], name=name, manifest=info.manifest)
+
+
+def _bad_word_table(model, config) -> str:
+    """What is wrong with a loaded model's table of word ids (nb-ngrams' pair_words under the flip
+    prior), or "": ids outside the vocabulary would index out of bounds at every prediction."""
+    if not config.negation_flip or config.is_linear:
+        return ""
+    import numpy as np
+
+    table = np.asarray(model.get_layer("ngrams").pair_words)
+    if table.size and (table.min() < 0 or table.max() >= config.vocab_size):
+        return (f"its table of the words pairs read holds ids from {int(table.min())} to {int(table.max())}, outside "
+                f"its vocabulary of {config.vocab_size:,}.")
+    return ""
 
 
 def _save_weights(trained, path: Path) -> None:

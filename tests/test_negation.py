@@ -230,3 +230,26 @@ def test_a_flip_trained_nb_ngrams_reads_pairs_unmarked_and_saves_loads_and_expla
     hashing = loaded.model.get_layer("ngrams")
     pairs = np.asarray(hashing(np.array([[index["not"], index["NOT_bad"]], [index["not"], index["bad"]]], dtype=np.int32)))
     assert pairs[0].max() == pairs[1].max() >= config.vocab_size  # the same pair: "not" "bad"
+
+
+def test_a_saved_pair_table_pointing_outside_the_vocabulary_is_refused_with_a_message(tmp_path):
+    """A tampered weights file whose pair_words hold ids beyond the vocabulary would fail (or, under
+    JAX, silently clamp) at every prediction: loading refuses it and says why."""
+    import h5py
+
+    from sentiment_core.model_files import ModelFileError
+    from sentiment_core.store import ModelStore
+    from sentiment_core.training import train
+
+    data = lukewarm_negation_data(2)
+    config = ModelConfig(variant="nb-ngrams", vocab_size=30, seq_len=12, bigram_buckets=1009, ngram_max=2,
+                         negation=True, negation_flip=2.0)
+    store = ModelStore(tmp_path)
+    store.save("flip", train(data, data, None, config, TrainConfig(optimizer="adagrad", learning_rate=0.1, epochs=1, seed=2)))
+    with h5py.File(store.path("flip") / "model.weights.h5", "a") as h5:
+        found = []
+        h5.visititems(lambda name, item: found.append(name) if isinstance(item, h5py.Dataset) and item.shape == (30,) else None)
+        assert len(found) == 1  # the pair_words table
+        h5[found[0]][...] = np.full(30, 99, dtype=np.int32)
+    with pytest.raises(ModelFileError, match=r"ids from 99 to 99, outside its vocabulary of 30"):
+        store.load("flip")
