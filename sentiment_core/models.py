@@ -67,6 +67,14 @@ class MaskedAverage(layers.Layer):
         return (vectors_shape[0], vectors_shape[2])
 
 
+def _id_table(layer: layers.Layer, name: str, values: np.ndarray):
+    """A fixed int32 weight of ``layer`` holding ``values`` (word ids), saved with the model."""
+    table = layer.add_weight(shape=(len(values),), dtype="int32", trainable=False, name=name,
+                             initializer=keras.initializers.Constant(0))
+    table.assign(np.asarray(values, dtype="int32"))
+    return table
+
+
 @keras.saving.register_keras_serializable(package="sentiment_core")
 class HashedNgrams(layers.Layer):
     """Every distinct word, pair and (for ``n`` = 3) triple of a text as one id each.
@@ -92,10 +100,8 @@ class HashedNgrams(layers.Layer):
 
     def build(self, input_shape):
         if self.unmarked_pairs:
-            self.pair_words = self.add_weight(shape=(self.vocab_size,), dtype="int32", trainable=False,
-                                              name="pair_words", initializer=keras.initializers.Constant(0))
             start = self._pair_words if self._pair_words is not None else np.arange(self.vocab_size, dtype="int32")
-            self.pair_words.assign(start)
+            self.pair_words = _id_table(self, "pair_words", start)
 
     def call(self, ids):
         ids = ops.cast(ids, "int32")
@@ -142,9 +148,7 @@ class NegationPartners(layers.Layer):
         self._partners = np.asarray(partners, dtype="int32")
 
     def build(self, input_shape):
-        self.partners = self.add_weight(shape=(self.table_size,), dtype="int32", trainable=False, name="partners",
-                                        initializer=keras.initializers.Constant(0))
-        self.partners.assign(self._partners)
+        self.partners = _id_table(self, "partners", self._partners)
 
     def call(self, ids):
         ids = ops.cast(ids, "int32")

@@ -67,12 +67,12 @@ def negation_partners(words: Sequence[str], vocab_size: int) -> np.ndarray:
     in the vocabulary). The pairs the negation-flip prior ties (ModelConfig.negation_flip)."""
     from .text import NOT_PREFIX
 
+    words = list(words)[:vocab_size]
     index = {word: i for i, word in enumerate(words)}
     partners = np.zeros(vocab_size, dtype=np.int32)
-    for i, word in enumerate(words[:vocab_size]):
+    for i, word in enumerate(words):
         if word.startswith(NOT_PREFIX):
             partners[i] = index.get(word[len(NOT_PREFIX):], 0)
-    partners[partners >= vocab_size] = 0
     return partners
 
 
