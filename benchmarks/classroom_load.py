@@ -185,6 +185,58 @@ async def student(browser, url: str, sid: int, keystrokes: int, think_s: float, 
         await context.close()
 
 
+async def wire_student(url: str, sid: int, keystrokes: int, think_s: float, cards: int, out: dict,
+                       arrive_s: float = 0.0, until=None) -> None:
+    """The same student as ``student``, its laptop's part left out: the page's requests and its
+    websocket messages, sent by a WireSession (benchmarks/wire_client.py) that draws nothing."""
+    from wire_client import WireError, WireSession
+
+    await asyncio.sleep(arrive_s)
+    query = "&".join(f"predict_models={m}" for m in MODELS[:cards])
+    session = WireSession(url, "predict", query)
+    try:
+        out["loads"].append(await session.open())
+        for k in range(keystrokes):
+            if until is not None and until():
+                break
+            await asyncio.sleep(think_s * (0.5 + (sid * 7 + k * 3) % 10 / 10))
+            token = f"zq{sid}x{k}"
+            try:  # the same text, the same 0.4 s pause, the same check: every card shows the token
+                out["keystrokes"].append(await session.type(
+                    "Type a sentence", f"a wonderful film, gross and vulgar, but I loved it {token}", token, cards))
+            except WireError as error:
+                out["errors"].append(f"student {sid} keystroke {k}: {error}")
+        out["errors"].extend(f"student {sid}: {error}" for error in session.errors)
+    except Exception as error:  # noqa: BLE001 - a failed load is an error of the room, counted
+        out["errors"].append(f"student {sid}: {type(error).__name__}: {str(error)[:120]}")
+    finally:
+        await session.close()
+
+
+def students(browser, url: str, sessions: int, keystrokes: int, think_s: float, cards: int, out: dict, wire: bool,
+             until=None) -> list:
+    """The room's students as coroutines. With ``wire``, every student but one is a WireSession; the
+    last is a real Chromium page, whose own figures (drawing included) go to out["browser"]."""
+    if not wire:
+        return [student(browser, url, sid, keystrokes, think_s, cards, out, sid * ARRIVAL_S[0], until)
+                for sid in range(sessions)]
+    out["browser"] = {"keystrokes": [], "loads": [], "errors": []}
+    return [wire_student(url, sid, keystrokes, think_s, cards, out, sid * ARRIVAL_S[0], until)
+            for sid in range(sessions - 1)] + [
+        student(browser, url, sessions - 1, keystrokes, think_s, cards, out["browser"], (sessions - 1) * ARRIVAL_S[0], until)]
+
+
+def room_summary(out: dict) -> dict:
+    result = {"keystroke_s": summary(out["keystrokes"]), "page_load_s": summary(out["loads"]), "errors": out["errors"],
+              "train_page_runs": out.get("train_page_runs")}
+    if "browser" in out:  # wire students, and one real browser among them
+        seen = out["browser"]
+        result["browser"] = {"keystroke_s": summary(seen["keystrokes"]), "page_load_s": summary(seen["loads"]),
+                             "errors": seen["errors"]}
+        result["errors"] = out["errors"] + seen["errors"]
+    return result
+
+
 ARRIVAL_S = [2.0]  # seconds between two students opening the page (set by --arrival)
 
 
@@ -202,24 +254,49 @@ def cpu_split(server: "Server", work) -> tuple:
     return result, {"server": own / seconds, "workers": workers / seconds, "browsers_and_rest": (total - own - workers) / seconds}
 
 
-async def room(url: str, sessions: int, keystrokes: int, think_s: float, cards: int = 3, train_page: bool = False) -> dict:
+async def room(url: str, sessions: int, keystrokes: int, think_s: float, cards: int = 3, train_page: bool = False,
+               wire: bool = False) -> dict:
     from playwright.async_api import async_playwright
 
     out = {"keystrokes": [], "loads": [], "errors": []}
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        watchers = []
-        if train_page:  # the teacher's projector shows the Train page while the job runs
-            context = await browser.new_context(viewport={"width": 1280, "height": 900})
-            watcher = await context.new_page()
-            await watcher.goto(f"{url}/train", timeout=120_000)
-            watchers.append(context)
-        await asyncio.gather(*(student(browser, url, sid, keystrokes, think_s, cards, out, sid * ARRIVAL_S[0])
-                               for sid in range(sessions)))
-        for context in watchers:
-            await context.close()
+        done = []
+        projector = await train_page_open(browser, url, wire, until=lambda: bool(done)) if train_page else None
+        await asyncio.gather(*students(browser, url, sessions, keystrokes, think_s, cards, out, wire))
+        done.append(True)
+        if projector is not None:
+            out["train_page_runs"] = await projector
         await browser.close()
-    return {"keystroke_s": summary(out["keystrokes"]), "page_load_s": summary(out["loads"]), "errors": out["errors"]}
+    return room_summary(out)
+
+
+async def train_page_open(browser, url: str, wire: bool, until):
+    """The teacher's projector showing the Train page while the job runs; returns a task that
+    ends when ``until()`` is true. With ``wire``, a WireSession that reruns the page's live panel at
+    the pace the page asks for (as the browser does), else a Chromium page."""
+    if wire:
+        from wire_client import WireSession
+
+        session = WireSession(url, "train")
+        await session.open()
+
+        async def follow():
+            try:
+                return await session.follow(until)
+            finally:
+                await session.close()
+        return asyncio.create_task(follow())
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    await page.goto(f"{url}/train", timeout=120_000)
+
+    async def wait():
+        while not until():
+            await asyncio.sleep(0.5)
+        await context.close()
+        return None
+    return asyncio.create_task(wait())
 
 
 def autogroup_scheduling() -> bool:
@@ -255,13 +332,14 @@ def renice_browsers(niceness: int, server: Server, group_niceness: int | None = 
 
 
 def scenario_room_with_training(server: Server, data_dir: str, sessions: int, keystrokes: int, think_s: float,
-                                n_train: int, owner: str) -> dict:
+                                n_train: int, owner: str, wire: bool = False) -> dict:
     job = submit(server.models_dir, data_dir, owner, f"busy-{owner}", "multicnn", n_train)
     queue = JobQueue(server.models_dir)
     deadline = time.time() + 300
     while queue.get(job.id).state not in ("training", "done", "failed") and time.time() < deadline:
         time.sleep(0.2)
-    result, cpu = cpu_split(server, lambda: asyncio.run(room(server.url, sessions, keystrokes, think_s, train_page=True)))
+    result, cpu = cpu_split(server, lambda: asyncio.run(room(server.url, sessions, keystrokes, think_s, train_page=True,
+                                                             wire=wire)))
     result["cpu_cores_busy"] = cpu
     ended = wait_jobs(server.models_dir, [job.id], 1800)[0]
     result["job"] = {"state": ended.state, "seconds": ended.elapsed_s, "train_seconds": (ended.metrics or {}).get("train_seconds")}
@@ -274,7 +352,8 @@ def job_alone(server: Server, data_dir: str, n_train: int, owner: str) -> dict:
     return {"state": ended.state, "seconds": ended.elapsed_s, "train_seconds": (ended.metrics or {}).get("train_seconds")}
 
 
-def job_while_typing(server: Server, data_dir: str, sessions: int, think_s: float, n_train: int, owner: str) -> dict:
+def job_while_typing(server: Server, data_dir: str, sessions: int, think_s: float, n_train: int, owner: str,
+                     wire: bool = False) -> dict:
     """The same job with its Train page open and ``sessions`` students typing for the whole of it."""
     job = submit(server.models_dir, data_dir, owner, f"typing-{owner}", "multicnn", n_train)
 
@@ -284,20 +363,19 @@ def job_while_typing(server: Server, data_dir: str, sessions: int, think_s: floa
         out = {"keystrokes": [], "loads": [], "errors": []}
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-            context = await browser.new_context(viewport={"width": 1280, "height": 900})
-            watcher = await context.new_page()
-            await watcher.goto(f"{server.url}/train", timeout=120_000)
             queue = JobQueue(server.models_dir)
+            projector = await train_page_open(browser, server.url, wire, until=lambda: not queue.get(job.id).active)
             # The same students, their pages open all along, typing until the job ends (at most 2,000 each).
-            await asyncio.gather(*(student(browser, server.url, sid, 2000, think_s, 3, out, sid * ARRIVAL_S[0],
-                                           until=lambda: not queue.get(job.id).active) for sid in range(sessions)))
+            await asyncio.gather(*students(browser, server.url, sessions, 2000, think_s, 3, out, wire,
+                                           until=lambda: not queue.get(job.id).active))
+            out["train_page_runs"] = await projector
             await browser.close()
         return out
 
     out = asyncio.run(run())
     ended = wait_jobs(server.models_dir, [job.id], 1800)[0]
     return {"state": ended.state, "seconds": ended.elapsed_s, "train_seconds": (ended.metrics or {}).get("train_seconds"),
-            "keystroke_s": summary(out["keystrokes"]), "errors": out["errors"]}
+            **room_summary(out)}
 
 
 def scenario_queue(server: Server, data_dir: str, sessions: int) -> dict:
@@ -363,32 +441,52 @@ def table(results: dict) -> str:
              f"for the students' own laptops); a student opens Predict every "
              f"{results.get('arrival_s', 0)} s, then types {results.get('keystrokes')} sentences, "
              f"{results.get('think_s')} s apart on average; 3 models per card set. Measured {results.get('when')}.", "",
+             "Rows marked *WireSessions*: 19 students are WireSessions (benchmarks/wire_client.py: what a laptop "
+             "sends the server, nothing drawn), the 20th a real Chromium, whose own figures are on the row below; the "
+             "projector's Train page is a WireSession too.", "",
              "| scenario | keystroke → all cards p50 / p95 (s) | page load p50 / p95 (s) | errors |", "|---|---|---|---|"]
+    wire = " — {w} WireSessions + 1 Chromium"
     for key, label in (("alone", "1 session alone"), ("room", "{n} sessions typing"),
-                       ("room_training", "{n} sessions typing while a multicnn trains on {t:,} reviews")):
+                       ("room_training", "{n} sessions typing while a multicnn trains on {t:,} reviews"),
+                       ("room_wire", "{n} sessions typing" + wire),
+                       ("room_training_wire", "{n} sessions typing while a multicnn trains on {t:,} reviews" + wire)):
         r = results.get(key)
         if not r:
             continue
-        k, l = r["keystroke_s"], r["page_load_s"]
-        lines.append(f"| {label.format(n=results['sessions'], t=results['n_train'])} | {fmt(k['p50'])} / {fmt(k['p95'])} "
-                     f"(n={k['n']}) | {fmt(l['p50'])} / {fmt(l['p95'])} | {len(r['errors'])} |")
+        n = results["sessions"]
+        for who, part in (("", r), (" — its Chromium alone", r.get("browser"))):
+            if not part:
+                continue
+            k, l = part["keystroke_s"], part["page_load_s"]
+            lines.append(f"| {label.format(n=n, t=results['n_train'], w=n - 1) if not who else who} | {fmt(k['p50'])} / "
+                         f"{fmt(k['p95'])} (n={k['n']}) | {fmt(l['p50'])} / {fmt(l['p95'])} | {len(part['errors'])} |")
     extra = []
-    for key in ("room", "room_training"):
+    for key in ("room", "room_training", "room_wire", "room_training_wire"):
         cpu = (results.get(key) or {}).get("cpu_cores_busy")
         if cpu:
             extra.append(f"- CPU cores busy during '{key}': web server {cpu['server']:.2f}, workers {cpu['workers']:.2f}, "
-                         f"browsers and the rest {cpu['browsers_and_rest']:.2f} (of {os.cpu_count()}).")
+                         f"browsers, WireSessions and the rest {cpu['browsers_and_rest']:.2f} (of {os.cpu_count()}).")
     alone = results.get("alone") or {}
     if "server_cpu_ms_per_keystroke" in alone:
         extra.append(f"- One session alone, per keystroke with {len(MODELS)} models: the web server spent "
                      f"{alone['server_cpu_ms_per_keystroke']:.0f} ms of CPU (its page load shared out, its idle "
                      f"{alone['idle_cpu_ms_per_s'][0]:.0f} ms/s taken off), the workers "
                      f"{alone['worker_cpu_ms_per_keystroke']:.0f} ms (three predictions with word weights, Dask).")
-    if results.get("slowdown"):
-        s = results["slowdown"]
-        extra.append(f"- multicnn on {results['n_train']:,} reviews: {s['alone']['seconds']:.1f} s alone in the app, "
-                     f"{s['typing']['seconds']:.1f} s with its Train page open and {s['typing_sessions']} sessions typing "
-                     f"throughout ({s['ratio']:.2f}×; keystroke p95 meanwhile {fmt(s['typing']['keystroke_s']['p95'])} s).")
+    for key, who in (("slowdown", "sessions typing in Chromium"),
+                     ("slowdown_wire", "sessions typing (WireSessions, one of them Chromium)")):
+        if results.get(key):
+            s = results[key]
+            ratios = s.get("ratios", [s["ratio"]])
+            cpu = s["typing"].get("cpu_cores_busy")
+            extra.append(f"- multicnn on {results['n_train']:,} reviews: {s['alone']['seconds']:.1f} s alone in the app, "
+                         f"{s['typing']['seconds']:.1f} s with its Train page open{' (a WireSession)' if 'wire' in key else ''} "
+                         f"and {s['typing_sessions']} {who} throughout: **{s['ratio']:.2f}×**"
+                         + (f" (the median of {len(ratios)} pairs of runs: {', '.join(f'{r:.2f}' for r in ratios)})"
+                            if len(ratios) > 1 else "")
+                         + f"; keystroke p95 meanwhile {fmt(s['typing']['keystroke_s']['p95'])} s, "
+                         f"{len(s['typing']['errors'])} errors"
+                         + (f"; CPU cores busy: web server {cpu['server']:.2f}, workers {cpu['workers']:.2f}, the rest "
+                            f"{cpu['browsers_and_rest']:.2f}" if cpu else "") + ".")
     if results.get("queue"):
         q = results["queue"]
         extra.append(f"- {q['submitted']} sessions each submit a fastText job on 2,000 reviews: {q['done']} done, "
@@ -423,13 +521,20 @@ def main() -> None:
     parser.add_argument("--n-train", type=int, default=5000, help="reviews for the multicnn trained meanwhile")
     parser.add_argument("--queue-sessions", type=int, default=25)
     parser.add_argument("--slowdown-sessions", type=int, default=10)
+    parser.add_argument("--slowdown-repeats", type=int, default=1,
+                        help="pairs of runs (alone, beside the room in Chromium: about 8 minutes a pair)")
+    parser.add_argument("--wire-slowdown-repeats", type=int, default=3,
+                        help="pairs of runs (alone, beside the room of WireSessions: about 2.5 minutes a pair)")
     parser.add_argument("--arrival", type=float, default=2.0, help="seconds between two students opening Predict")
     parser.add_argument("--browser-nice", type=int, default=19,
                         help="the browsers' OS priority: they stand in for the students' own laptops, so by default "
                              "they yield the 2 cores to the server (0: equal footing)")
     parser.add_argument("--browser-group-nice", type=int, default=None,
                         help="also set the browsers' session (autogroup) niceness; 19 starves them while a job trains")
-    parser.add_argument("--only", default="alone,room,room_training,slowdown,queue,kill")
+    parser.add_argument("--only", default="alone,room,room_training,slowdown,room_wire,room_training_wire,slowdown_wire,"
+                                          "queue,kill",
+                        help="scenarios; the *_wire ones put every student but one on a WireSession (the server's "
+                             "side of a laptop, benchmarks/wire_client.py), the last on Chromium")
     parser.add_argument("--data-dir", default=os.environ.get("SENTIMENT_DATA_DIR") or str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--update-readme", action="store_true")
     parser.add_argument("--readme-only", action="store_true")
@@ -482,12 +587,31 @@ def main() -> None:
             results["room_training"] = scenario_room_with_training(server, args.data_dir, args.sessions, args.keystrokes,
                                                                    args.think, args.n_train, "busy0001")
             print("room_training", json.dumps(results["room_training"]), flush=True)
-        if "slowdown" in only:
-            alone = job_alone(server, args.data_dir, args.n_train, "slow0001")
-            typing = job_while_typing(server, args.data_dir, args.slowdown_sessions, args.think, args.n_train, "slow0002")
-            results["slowdown"] = {"alone": alone, "typing": typing, "typing_sessions": args.slowdown_sessions,
-                                   "ratio": typing["seconds"] / alone["seconds"]}
-            print("slowdown", json.dumps(results["slowdown"]), flush=True)
+        if "room_wire" in only:
+            results["room_wire"], cpu = cpu_split(server, lambda: asyncio.run(
+                room(server.url, args.sessions, args.keystrokes, args.think, wire=True)))
+            results["room_wire"]["cpu_cores_busy"] = cpu
+            print("room_wire", json.dumps(results["room_wire"]), flush=True)
+        if "room_training_wire" in only:
+            results["room_training_wire"] = scenario_room_with_training(
+                server, args.data_dir, args.sessions, args.keystrokes, args.think, args.n_train, "busy0002", wire=True)
+            print("room_training_wire", json.dumps(results["room_training_wire"]), flush=True)
+        for key, wire in (("slowdown", False), ("slowdown_wire", True)):
+            if key not in only:
+                continue
+            # The same job alone, then beside the typing room, in turns: a slow spell of the machine
+            # falls on both sides of a pair, and the median pair's ratio is reported.
+            pairs = []
+            for repeat in range(args.wire_slowdown_repeats if wire else args.slowdown_repeats):
+                alone = job_alone(server, args.data_dir, args.n_train, f"slow{repeat:02d}{wire:d}1")
+                typing, cpu = cpu_split(server, lambda: job_while_typing(
+                    server, args.data_dir, args.slowdown_sessions, args.think, args.n_train, f"slow{repeat:02d}{wire:d}2",
+                    wire=wire))
+                typing["cpu_cores_busy"] = cpu
+                pairs.append({"alone": alone, "typing": typing, "ratio": typing["seconds"] / alone["seconds"]})
+            middle = sorted(pairs, key=lambda pair: pair["ratio"])[len(pairs) // 2]  # of two, the higher
+            results[key] = {**middle, "ratios": [pair["ratio"] for pair in pairs], "typing_sessions": args.slowdown_sessions}
+            print(key, json.dumps(results[key]), flush=True)
         if "queue" in only:
             results["queue"] = scenario_queue(server, args.data_dir, args.queue_sessions)
             print("queue", json.dumps(results["queue"]), flush=True)

@@ -268,3 +268,38 @@ def test_train_predict_and_every_page_in_chromium(server, tmp_path):
         Path(target).mkdir(parents=True, exist_ok=True)
         for png in shots.glob("*.png"):
             shutil.copy(png, Path(target) / png.name)
+
+
+def test_wire_session_speaks_for_a_browser(server, tmp_path):
+    """The load benchmark's stand-in for a student's laptop (benchmarks/wire_client.py) gets what a
+    browser gets: Predict's cards for the text it sends, every card showing its words, and the Train
+    page's live panel rerun at the pace the page asks for; a wrong label is an error, not a pass."""
+    import asyncio
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from wire_client import WireError, WireSession
+
+    url, _ = server
+    save_small_models(tmp_path / "models")
+
+    async def visit():
+        student = WireSession(url, "predict", "predict_models=tiny-cnn&predict_models=baseline")
+        load = await student.open()
+        seconds = await student.type("Type a sentence", "a wonderful film, but I loved it zqtoken", "zqtoken", 2)
+        with pytest.raises(WireError, match="no widget"):
+            await student.type("No such box", "text", "text", 1)
+        with pytest.raises(WireError, match="shown 2 times, expected 3"):  # two models chosen, not three
+            await student.type("Type a sentence", "again zqother", "zqother", 3)
+        await student.close()
+        projector = WireSession(url, "train")
+        await projector.open()
+        started = time.perf_counter()
+        runs = await projector.follow(lambda: time.perf_counter() - started > 13)
+        await projector.close()
+        return load, seconds, student, projector, runs
+
+    load, seconds, student, projector, runs = asyncio.run(visit())
+    assert 0 < load < 120 and 0.4 <= seconds < 120
+    assert "me=" in student.query  # the owner id the server put in the URL
+    assert student.errors == [] and projector.errors == []
+    assert projector.auto_reruns and runs >= 3  # opened, then the idle panel's 5-second reruns
