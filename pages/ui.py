@@ -314,9 +314,11 @@ def _load_glove():
 
 
 def device_text() -> str:
-    """The training worker's device, asked once per server."""
+    """The training worker's device, as it reported it when it started."""
     try:
         info = get_engine().device_info()
     except EngineError as error:
         return str(error)
+    if info is None:
+        return "the training worker is starting (it imports Keras once) ..."
     return f"{info['device']} ({info['name']}, Keras backend {info['backend']})"

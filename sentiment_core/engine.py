@@ -221,10 +221,18 @@ class Engine:
         return self.client.submit(_task("embedding_maps"), str(models_dir), name, saved_at, n_words, method, perplexity,
                                   iterations, str(data_dir or ""), resources={MAPS: 1}, pure=False)
 
-    def device_info(self) -> dict:
-        """The training worker's device (GPU or CPU), asked once."""
+    def device_info(self) -> dict | None:
+        """The training worker's device (GPU or CPU), as its warm-up reported it; None while it is
+        still starting. Never a task of its own: on the one training slot it would wait behind a
+        running job, and so would the page that asked."""
         if self._device is None:
-            self._device = self._call(_task("device_info"), resource=TRAIN, timeout=600)
+            self.start()
+            warm = self._warm_up[0]  # the training worker's
+            if warm.done():
+                try:
+                    self._device = warm.result()
+                except Exception as error:  # noqa: BLE001 - the worker died while starting
+                    raise EngineError(f"The training worker did not start: {error}") from error
         return self._device
 
     # -- training queue -----------------------------------------------------------------------

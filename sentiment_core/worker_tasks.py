@@ -270,12 +270,11 @@ def _polarity_sources(data_dir: str):
     return found
 
 
-def warm_up() -> str:
-    """Import Keras (seconds, once per worker process) before anyone waits for it."""
+def warm_up() -> dict:
+    """Import Keras (seconds, once per worker process) before anyone waits for it; returns the
+    worker's device, so a page can show it without queueing behind a running job."""
     import_keras_quietly()
-    import keras
-
-    return keras.backend.backend()
+    return device_info()
 
 
 def device_info() -> dict:

@@ -101,6 +101,11 @@ def test_jobs_run_one_at_a_time_in_submission_order_and_stop_keeps_the_best_epoc
     while not queue.get(first.id).epoch_history.get("epoch") and time.time() < deadline:
         time.sleep(0.2)
     assert [j.position for j in queue.active()] == [0, 1, 2]
+    # A page asking for the training worker's device while it trains gets its answer at once (it
+    # was asked as a task on the one training slot, so the first Train page waited for the job).
+    engine._device = None  # as on a server that has not shown it yet
+    started = time.perf_counter()
+    assert engine.device_info()["device"] in ("CPU", "GPU") and time.perf_counter() - started < 2
     with pytest.raises(NotAllowed):
         queue.request_stop(first.id, Who("bert0001", **ROOM))
     queue.request_stop(first.id, Who("anna0001", **ROOM))
