@@ -221,18 +221,20 @@ class Engine:
         return self.client.submit(_task("embedding_maps"), str(models_dir), name, saved_at, n_words, method, perplexity,
                                   iterations, str(data_dir or ""), resources={MAPS: 1}, pure=False)
 
-    def device_info(self) -> dict | None:
-        """The training worker's device (GPU or CPU), as its warm-up reported it; None while it is
-        still starting. Never a task of its own: on the one training slot it would wait behind a
-        running job, and so would the page that asked."""
+    def device_info(self, wait_s: float = 60.0) -> dict | None:
+        """The training worker's device (GPU or CPU), as its warm-up reported it (waiting up to
+        ``wait_s`` for a worker still importing Keras); None if it has not started by then. Never a
+        task of its own: on the one training slot it would wait behind a running job, and so would
+        the page that asked. The warm-up is the slot's first task, so it never waits for a job."""
         if self._device is None:
             self.start()
             warm = self._warm_up[0]  # the training worker's
-            if warm.done():
-                try:
-                    self._device = warm.result()
-                except Exception as error:  # noqa: BLE001 - the worker died while starting
-                    raise EngineError(f"The training worker did not start: {error}") from error
+            try:
+                self._device = warm.result(timeout=wait_s)
+            except TimeoutError:
+                return None
+            except Exception as error:  # noqa: BLE001 - the worker died while starting
+                raise EngineError(f"The training worker did not start: {error}") from error
         return self._device
 
     # -- training queue -----------------------------------------------------------------------
