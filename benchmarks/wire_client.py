@@ -92,8 +92,7 @@ class WireSession:
         host = urlparse(self.base_url).netloc
         self._socket = await connect(f"ws://{host}/_stcore/stream", subprotocols=["streamlit"],
                                      origin=self.base_url, max_size=2 ** 26, open_timeout=self.timeout)
-        await self._run(BackMsg(rerun_script={"query_string": self.query, "page_name": self.page,
-                                              "widget_states": {}, "context_info": self._context()}))
+        await self._run(self._rerun())
         return time.perf_counter() - started
 
     async def type(self, label: str, text: str, expect: str, count: int, pause: float = 0.4) -> float:
@@ -109,11 +108,7 @@ class WireSession:
         if key:  # a box bound to the URL: the browser writes the new text into the address too
             kept = [(k, v) for k, v in parse_qsl(self.query, keep_blank_values=True) if k != key]
             self.query = urlencode(kept + [(key, text)])
-        message = BackMsg(rerun_script={"query_string": self.query, "page_name": self.page,
-                                        "fragment_id": self.fragments.get(widget, ""), "page_script_hash": self.page_script_hash,
-                                        "context_info": self._context()})
-        message.rerun_script.widget_states.widgets.extend(self.widgets.values())
-        shown = await self._run(message, expect)
+        shown = await self._run(self._rerun(self.fragments.get(widget, "")), expect)
         if shown < count:
             raise WireError(f"{expect!r} shown {shown} times, expected {count}")
         return time.perf_counter() - started
@@ -137,11 +132,7 @@ class WireSession:
             if time.perf_counter() < due[fragment]:
                 continue  # look at until() at least twice a second
             del due[fragment]
-            message = BackMsg(rerun_script={"query_string": self.query, "page_name": self.page, "fragment_id": fragment,
-                                            "page_script_hash": self.page_script_hash, "is_auto_rerun": True,
-                                            "context_info": self._context()})
-            message.rerun_script.widget_states.widgets.extend(self.widgets.values())
-            await self._run(message)
+            await self._run(self._rerun(fragment, auto=True))
         return self.runs
 
     async def close(self) -> None:
@@ -150,8 +141,16 @@ class WireSession:
 
     # -- the wire ------------------------------------------------------------------------------
 
-    def _context(self) -> dict:
-        return {"timezone": "UTC", "locale": "en-US", "url": f"{self.base_url}/{self.page}", "color_scheme": "light"}
+    def _rerun(self, fragment: str = "", auto: bool = False) -> BackMsg:
+        """A run request as the browser sends it: the address, the page, every widget's value (none
+        before the first run), and the fragment to rerun, if only one."""
+        message = BackMsg(rerun_script={
+            "query_string": self.query, "page_name": self.page, "page_script_hash": self.page_script_hash,
+            "fragment_id": fragment, "is_auto_rerun": auto, "widget_states": {},
+            "context_info": {"timezone": "UTC", "locale": "en-US", "url": f"{self.base_url}/{self.page}",
+                             "color_scheme": "light"}})
+        message.rerun_script.widget_states.widgets.extend(self.widgets.values())
+        return message
 
     def _get_page(self) -> None:
         """The page's HTML and the scripts and styles it names (a first visit's downloads)."""
