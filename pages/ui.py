@@ -278,22 +278,21 @@ def _embedding_table(root: str, name: str, saved_at: str):
 
 
 def film_view(path):
-    """A training film ready to draw (read once per change of its file, shared by every session); None without one."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return _film_view(str(path), info.st_mtime_ns, info.st_size)
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _film_view(path: str, mtime_ns: int, size: int):
-    from sentiment_core.film import FilmError, read_film_view
+    """A training film ready to draw (read again only when its file changes, extended by the new frames
+    alone, shared by every session); None without one."""
+    from sentiment_core.film import FilmError
 
     try:
-        return read_film_view(path)
+        return _film_views().get(path)
     except FilmError:
         return None  # a damaged film is not drawn; the model itself is fine
+
+
+@st.cache_resource(show_spinner=False)
+def _film_views():
+    from sentiment_core.film import FilmViews
+
+    return FilmViews(max_films=8)
 
 
 def glove():

@@ -96,6 +96,47 @@ def test_a_long_film_is_thinned_but_keeps_its_start_and_order():
     assert film.positions == sorted(film.positions)
 
 
+def test_a_growing_film_is_extended_frame_by_frame_as_if_drawn_whole(tmp_path, monkeypatch):
+    import sentiment_core.film as film_module
+    from sentiment_core.film import FilmViews
+
+    rng = np.random.default_rng(3)
+    polarity = np.linspace(-1, 1, 40).astype(np.float32)
+    film = Film([f"w{i}" for i in range(40)], polarity)
+    base = rng.normal(size=(40, 6))
+    for k in range(12):  # the two sides pull apart along a direction, with noise
+        film.add(base + k * np.outer(polarity, np.ones(6)) + rng.normal(scale=0.1, size=(40, 6)), f"f{k}", k / 4)
+    path = tmp_path / "job.npz"
+    aligned = []  # how many frames each alignment call did
+    real = film_module.aligned_frames
+    monkeypatch.setattr(film_module, "aligned_frames", lambda frames, after=None: aligned.append(len(frames)) or real(frames, after))
+    views = FilmViews(max_films=2)
+    shown = Film(film.words, polarity)
+    for k in range(12):
+        shown.add(film.frames[k], film.labels[k], film.positions[k])
+        if k in (4, 5, 11):
+            shown.save(path)
+            os.utime(path, ns=(k * 10**9, k * 10**9))  # a new stamp even within the clock's resolution
+            view = views.get(path)
+    assert views.get(path) is view and aligned == [5, 1, 6]  # read again only on change, new frames only
+    whole = film_view(load_film(path))
+    assert np.allclose(view.coords, whole.coords, atol=1e-4) and view.labelled == whole.labelled
+    assert np.allclose(view.separations, whole.separations, atol=1e-4) and np.allclose(view.first_axis, whole.first_axis)
+    assert view.separations[-1] > view.separations[0]
+    # A film whose start changed (thinned, or another film at the same path) is drawn whole again.
+    other = Film(film.words, polarity)
+    for k in range(3):
+        other.add(film.frames[k] * -1.0, film.labels[k], film.positions[k])
+    other.save(path)
+    os.utime(path, ns=(99 * 10**9, 99 * 10**9))
+    assert len(views.get(path).coords) == 3 and aligned[-1] == 3
+    assert views.get(tmp_path / "missing.npz") is None
+    for k in range(3):  # bounded: the least recently read film goes
+        shown.save(tmp_path / f"f{k}.npz")
+        views.get(tmp_path / f"f{k}.npz")
+    assert len(views) == 2
+
+
 def test_old_job_films_are_pruned(tmp_path):
     from sentiment_core.film import job_film_path
 
