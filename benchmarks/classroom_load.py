@@ -523,7 +523,7 @@ def main() -> None:
     parser.add_argument("--slowdown-sessions", type=int, default=10)
     parser.add_argument("--slowdown-repeats", type=int, default=1,
                         help="pairs of runs (alone, beside the room in Chromium: about 8 minutes a pair)")
-    parser.add_argument("--wire-slowdown-repeats", type=int, default=3,
+    parser.add_argument("--wire-slowdown-repeats", type=int, default=5,
                         help="pairs of runs (alone, beside the room of WireSessions: about 2.5 minutes a pair)")
     parser.add_argument("--arrival", type=float, default=2.0, help="seconds between two students opening Predict")
     parser.add_argument("--browser-nice", type=int, default=19,
