@@ -262,11 +262,13 @@ def film_view(film: Film, candidates_per_side: int = 10, max_labels: int = 12, p
     every frame's PCA each time."""
     from threadpoolctl import threadpool_limits
 
+    if previous is not None and not previous.continued_by(film):
+        previous = None  # thinned, or another film: drawn whole
+    if previous is not None and len(previous.coords) == len(film.frames):
+        return previous
     order = np.argsort(film.polarity)
     # The most negative and the most positive in turn, then the first that fit on each frame.
     candidates = [int(i) for pair in zip(order[:candidates_per_side], order[::-1][:candidates_per_side]) for i in pair]
-    if previous is not None and previous.continued_by(film) and len(previous.coords) == len(film.frames):
-        return previous
     # Small SVDs on one BLAS thread: a second costs more than it saves at this size, and on a
     # server whose cores train a model it waits for one (measured: 1.1 vs 2-3.4 ms a frame).
     with threadpool_limits(1, user_api="blas"):
@@ -274,9 +276,10 @@ def film_view(film: Film, candidates_per_side: int = 10, max_labels: int = 12, p
 
 
 def _film_view(film: Film, candidates: list[int], max_labels: int, previous: FilmView | None) -> FilmView:
+    """``previous``: a view that ``film`` continues, or None."""
     from .map_labels import place_labels
 
-    if previous is not None and previous.continued_by(film):
+    if previous is not None:
         done = len(previous.coords)
         new, new_shares = aligned_frames(film.frames[done:], after=previous.coords[-1])
         coords, shares = np.concatenate([previous.coords, new]), previous.first_axis + new_shares
