@@ -279,13 +279,8 @@ def _embedding_table(root: str, name: str, saved_at: str):
 
 def film_view(path):
     """A training film ready to draw (read again only when its file changes, extended by the new frames
-    alone, shared by every session); None without one."""
-    from sentiment_core.film import FilmError
-
-    try:
-        return _film_views().get(path)
-    except FilmError:
-        return None  # a damaged film is not drawn; the model itself is fine
+    alone, shared by every session); None without one or for a damaged one."""
+    return _film_views().get(path)
 
 
 @st.cache_resource(show_spinner=False)

@@ -301,8 +301,9 @@ def read_film_view(path: str | os.PathLike, previous: FilmView | None = None) ->
 
 class FilmViews:
     """The latest view of each of a few film files, read again only when the file changes and then
-    extended by the new frames alone. Shared by every page that draws films (it is thread-safe);
-    a damaged file raises :class:`FilmError` from :meth:`get`."""
+    extended by the new frames alone. Shared by every page that draws films (it is thread-safe).
+    A missing or damaged file gives None, remembered until the file changes (a page refreshing
+    every second does not read a bad 64 MB file every second)."""
 
     def __init__(self, max_films: int = 8):
         self.max_films = max_films
@@ -320,13 +321,17 @@ class FilmViews:
             return None
         stamp = (info.st_mtime_ns, info.st_size)
         with self._lock:
-            known = self._views.get(path)
-        if known is not None and known[0] == stamp:
-            return known[1]
-        view = read_film_view(path, previous=known[1] if known is not None else None)
+            known = self._views.pop(path, None)
+            if known is not None and known[0] == stamp:
+                self._views[path] = known  # to the back: the least recently read goes first
+                return known[1]
+        try:
+            view = read_film_view(path, previous=known[1] if known is not None else None)
+        except FilmError:
+            view = None  # a damaged film is not drawn; the model itself is fine
         with self._lock:
             self._views.pop(path, None)
             self._views[path] = (stamp, view)
-            while len(self._views) > self.max_films:  # the least recently read goes first
+            while len(self._views) > self.max_films:
                 self._views.pop(next(iter(self._views)))
         return view

@@ -131,10 +131,21 @@ def test_a_growing_film_is_extended_frame_by_frame_as_if_drawn_whole(tmp_path, m
     os.utime(path, ns=(99 * 10**9, 99 * 10**9))
     assert len(views.get(path).coords) == 3 and aligned[-1] == 3
     assert views.get(tmp_path / "missing.npz") is None
-    for k in range(3):  # bounded: the least recently read film goes
-        shown.save(tmp_path / f"f{k}.npz")
-        views.get(tmp_path / f"f{k}.npz")
-    assert len(views) == 2
+    # A damaged file is None, and read once until it changes.
+    (tmp_path / "bad.npz").write_bytes(b"PK\x03\x04 not a zip")
+    reads = []
+    real_load = film_module.load_film
+    monkeypatch.setattr(film_module, "load_film", lambda p: reads.append(p) or real_load(p))
+    assert views.get(tmp_path / "bad.npz") is None and views.get(tmp_path / "bad.npz") is None and len(reads) == 1
+    # Bounded: the least recently read film goes.
+    shown.save(tmp_path / "f0.npz")
+    first = views.get(tmp_path / "f0.npz")
+    shown.save(tmp_path / "f1.npz")
+    views.get(tmp_path / "f1.npz")
+    assert views.get(tmp_path / "f0.npz") is first  # read again: now the most recent
+    shown.save(tmp_path / "f2.npz")
+    views.get(tmp_path / "f2.npz")
+    assert len(views) == 2 and views.get(tmp_path / "f0.npz") is first and len(reads) == 4
 
 
 def test_old_job_films_are_pruned(tmp_path):
