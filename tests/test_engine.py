@@ -143,6 +143,16 @@ def test_a_killed_worker_fails_its_job_and_the_queue_and_serving_go_on(engine, t
     assert finished.state == "done", finished.message
     rows = engine.compare(tmp_path, [("after", ModelStore(tmp_path).info("after").saved_at)], "wonderful superb film")
     assert rows[0]["prediction"].label == "positive"
+    # Every worker, the restarted one too, runs without Dask's stack-sampling profiler: on two
+    # cores its sampling would be taken from the training job.
+    profiling = engine.client.run(_profiler_enabled)
+    assert len(profiling) == 2 and set(profiling.values()) == {False}, profiling
+
+
+def _profiler_enabled():
+    import dask
+
+    return dask.config.get("distributed.worker.profile.enabled")
 
 
 def test_the_worker_loads_each_model_once_and_keeps_a_broken_one_as_its_message(tmp_path, monkeypatch):
