@@ -64,6 +64,13 @@ except ValueError as error:
     st.stop()
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _film_figure(models_dir: str, model_name: str, saved_at: str, _view):
+    """A saved model's film never changes: drawn once, not on every rerun of the page (a long film
+    is a second of work)."""
+    return map_figures.film_figure(_view, robust_limit(np.asarray(_view.polarity, dtype=float)), model_name)
+
+
 @st.cache_resource(max_entries=1)
 def projection_cache() -> ResultCache:
     """Finished maps for the whole server, at most 12 (the files on disk hold more)."""
@@ -211,8 +218,7 @@ if model_name != GLOVE_ONLY:
                    "frequent half and the most polar of each side by the training data. Each frame is that moment's "
                    "PCA with both axes stretched to the same spread (the title says how much of the variance the "
                    "first holds), turned to match the frame before; colour is the data's log-count ratio. Press ▶ Play.")
-        film_limit = robust_limit(np.asarray(view.polarity, dtype=float))
-        st.plotly_chart(map_figures.film_figure(view, film_limit, model_name), key="film")
+        st.plotly_chart(_film_figure(str(paths.models_dir()), model_name, saved_at, view), key="film")
 
 st.subheader("Download for the TensorFlow Embedding Projector")
 st.caption("Load both files at projector.tensorflow.org (Load → vectors, then metadata).")

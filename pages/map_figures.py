@@ -64,30 +64,44 @@ def word_map(coords: np.ndarray, words: list[str], values: np.ndarray, limit: fl
     return fig
 
 
-def film_figure(view, limit: float, title: str, height: int = 520, start_at_end: bool = False) -> go.Figure:
+def film_figure(view, limit: float, title: str, height: int = 520, start_at_end: bool = False,
+                animated: bool = True) -> go.Figure:
     """The training film: one frame per snapshot, a slider and a play button; each frame's title says how
-    far apart the positive and negative words are."""
+    far apart the positive and negative words are. ``animated=False`` draws the latest snapshot alone
+    (a page that refreshes every second while the film grows sends one frame, not all of them)."""
     coords, words = view.coords, view.words
     # Every axis is at unit standard deviation: a few far outliers must not shrink the cloud to a dot.
     bound = float(np.percentile(np.abs(coords), 98)) * 1.2 if coords.size else 1.0
 
-    def frame_data(k: int) -> list:
-        c = coords[k]
+    def labels(k: int) -> list:
         printed = set(view.labelled[k])
-        text = [words[i] if i in printed else "" for i in range(len(words))]
-        return [go.Scatter(x=c[:, 0], y=c[:, 1], mode="markers+text", text=text, textposition="top center",
-                           textfont={"size": 12}, customdata=words,
-                           hovertemplate="<b>%{customdata}</b><br>data log-ratio %{marker.color:+.2f}<extra></extra>",
-                           marker={"size": 7, "color": view.polarity, "colorscale": COLOURS, "cmin": -limit, "cmax": limit,
-                                   "cmid": 0, "colorbar": _colorbar(limit, "log ratio"), "line": {"width": 0}})]
+        return [words[i] if i in printed else "" for i in range(len(words))]
 
     def caption(k: int) -> str:
         return (f"{title} — {view.labels[k]}: positive and negative words {view.separations[k]:.2f} apart "
                 f"(first axis: {view.first_axis[k]:.1%} of the variance)")
 
     last = len(coords) - 1
-    first = last if start_at_end else 0
-    frames = [go.Frame(data=frame_data(k), name=str(k), layout={"title": {"text": caption(k)}}) for k in range(len(coords))]
+    first = last if start_at_end or not animated else 0
+    shown = go.Scatter(x=coords[first][:, 0], y=coords[first][:, 1], mode="markers+text", text=labels(first),
+                       textposition="top center", textfont={"size": 12}, customdata=words,
+                       hovertemplate="<b>%{customdata}</b><br>data log-ratio %{marker.color:+.2f}<extra></extra>",
+                       marker={"size": 7, "color": view.polarity, "colorscale": COLOURS, "cmin": -limit, "cmax": limit,
+                               "cmid": 0, "colorbar": _colorbar(limit, "log ratio"), "line": {"width": 0}})
+    layout = {"title": caption(first), "height": height, "showlegend": False,
+              "xaxis": {"visible": False, "range": [-bound, bound]},
+              "yaxis": {"visible": False, "range": [-bound, bound], "scaleanchor": "x"}}
+    if not animated:
+        fig = go.Figure(data=[shown])
+        fig.update_layout(**layout, margin={"l": 10, "r": 10, "t": 50, "b": 10})
+        return fig
+    # Each frame repeats the trace's style except the colour bar, drawn once: frames with positions and
+    # labels alone left the labels behind the points when played (Plotly 6 in Chromium).
+    moving = {"type": "scatter", "mode": "markers+text", "textposition": "top center", "textfont": {"size": 12},
+              "customdata": words, "hovertemplate": shown.hovertemplate,
+              "marker": {key: value for key, value in shown.marker.to_plotly_json().items() if key != "colorbar"}}
+    frames = [go.Frame(data=[{**moving, "x": coords[k][:, 0], "y": coords[k][:, 1], "text": labels(k)}],
+                       name=str(k), layout={"title": {"text": caption(k)}}) for k in range(len(coords))]
     steps = [{"method": "animate", "label": view.labels[k],
               "args": [[str(k)], {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}]}
              for k in range(len(coords))]
@@ -101,9 +115,6 @@ def film_figure(view, limit: float, title: str, height: int = 520, start_at_end:
     slider = {"active": first, "x": 0.2, "len": 0.8, "y": -0.02, "yanchor": "top", "pad": {"t": 30},
               "currentvalue": {"prefix": "Snapshot: ", "font": {"size": 14}, "xanchor": "left", "offset": 8},
               "steps": steps}
-    fig = go.Figure(data=frame_data(first), frames=frames)
-    fig.update_layout(title=caption(first), height=height, showlegend=False, updatemenus=[play], sliders=[slider],
-                      margin={"l": 10, "r": 10, "t": 50, "b": 90},
-                      xaxis={"visible": False, "range": [-bound, bound]},
-                      yaxis={"visible": False, "range": [-bound, bound], "scaleanchor": "x"})
+    fig = go.Figure(data=[shown], frames=frames)
+    fig.update_layout(**layout, updatemenus=[play], sliders=[slider], margin={"l": 10, "r": 10, "t": 50, "b": 90})
     return fig

@@ -174,19 +174,25 @@ def _film(job) -> None:
     if view is None or len(view.coords) < 2 and not job.running:
         return
     with st.expander("Watch its word vectors move", expanded=job.running):
-        figure = _film_figure(job.id, len(view.coords), view.positions[-1], view.separations[-1], view, job.name)
+        # While it trains, the latest snapshot alone: this panel is sent every second, and the whole
+        # film (up to 200 frames) would be most of it. The film with its slider once the job ends.
+        figure = _film_figure(job.id, len(view.coords), view.positions[-1], view.separations[-1], view, job.name,
+                              animated=not job.running)
         st.plotly_chart(figure, key=f"film-{job.id}")
+        moving = (f"Snapshot {len(view.coords)}, the latest; the whole film, with a slider and ▶ Play, when the job ends."
+                  if job.running else "Press ▶ Play, or drag the slider.")
         st.caption(f"{len(view.words)} words: green ones are more frequent in positive training texts, red ones in "
                    "negative. Each snapshot is that moment's PCA (both axes stretched to the same spread; the title says "
                    "how much of the variance the first one holds), turned to match the one before: watch the two "
-                   "colours pull apart.")
+                   f"colours pull apart. {moving}")
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _film_figure(job_id: str, frames: int, last_position: float, last_separation: float, _view, name: str):
+def _film_figure(job_id: str, frames: int, last_position: float, last_separation: float, _view, name: str,
+                 animated: bool):
     """Built once per version of the film and shared by every page watching the job (they refresh every second)."""
     limit = robust_limit(np.asarray(_view.polarity, dtype=float))
-    return map_figures.film_figure(_view, limit, name, height=460, start_at_end=True)
+    return map_figures.film_figure(_view, limit, name, height=460, start_at_end=True, animated=animated)
 
 
 def _results(job) -> None:

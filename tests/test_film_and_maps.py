@@ -300,3 +300,27 @@ def test_an_archive_that_unpacks_too_large_is_refused_before_it_is_read(tmp_path
         load_npz_bounded(path, 1 << 20)
     assert load_npz_bounded(path, 16 << 20)["frames"].shape == (2000, 1000)
     assert load_maps(path) is None  # not a map: drawn again, never trusted
+
+
+def test_a_live_film_sends_its_latest_snapshot_and_a_finished_one_every_frame_with_its_style():
+    from pages.map_figures import film_figure
+
+    rng = np.random.default_rng(5)
+    polarity = np.linspace(-1, 1, 30).astype(np.float32)
+    film = Film([f"w{i}" for i in range(30)], polarity)
+    for k in range(6):
+        film.add(rng.normal(size=(30, 4)) + k * np.outer(polarity, np.ones(4)), f"f{k}", k / 2)
+    view = film_view(film)
+    live = film_figure(view, 1.0, "job", animated=False)
+    assert len(live.frames) == 0 and not live.layout.sliders and not live.layout.updatemenus
+    assert np.allclose(live.data[0].x, view.coords[-1][:, 0]) and "f5" in live.layout.title.text
+    whole = film_figure(view, 1.0, "job")
+    assert len(whole.frames) == 6 and len(whole.layout.sliders[0].steps) == 6
+    assert np.allclose(whole.data[0].x, view.coords[0][:, 0])  # a finished film starts at the start
+    # Every frame carries the points' style (frames without it left the labels behind when played),
+    # but not the colour bar, drawn once.
+    for k, frame in enumerate(whole.frames):
+        trace = frame.data[0]
+        assert np.allclose(trace.y, view.coords[k][:, 1]) and list(trace.customdata) == film.words
+        assert np.allclose(trace.marker.color, polarity) and trace.marker.colorbar.title.text is None
+    assert whole.data[0].marker.colorbar.title.text is not None
