@@ -428,6 +428,15 @@ def fmt(value, digits=2) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
+DEFAULT_SCENARIOS = "alone,room,room_training,slowdown,room_wire,room_training_wire,slowdown_wire,queue,kill"
+
+
+def _at(results: dict, key: str) -> str:
+    """" (measured ...)" for a scenario run after the others (a run of that scenario alone)."""
+    when = (results.get(key) or {}).get("when")
+    return f" (measured {when})" if when and when != results.get("when") else ""
+
+
 def table(results: dict) -> str:
     group = results.get("browser_group_nice")
     if results.get("autogroup"):
@@ -481,9 +490,12 @@ def table(results: dict) -> str:
             extra.append(f"- multicnn on {results['n_train']:,} reviews: {s['alone']['seconds']:.1f} s alone in the app, "
                          f"{s['typing']['seconds']:.1f} s with its Train page open{' (a WireSession)' if 'wire' in key else ''} "
                          f"and {s['typing_sessions']} {who} throughout: **{s['ratio']:.2f}×**"
-                         + (f" (the median of {len(ratios)} pairs of runs: {', '.join(f'{r:.2f}' for r in ratios)})"
+                         + (f" (the median of {len(ratios)} pairs of runs: {', '.join(f'{r:.2f}' for r in ratios)}"
+                            + (f"; all {len(ratios)} pairs added up: {s['seconds_all_pairs'][0]:.0f} s alone, "
+                               f"{s['seconds_all_pairs'][1]:.0f} s beside the room, {s['ratio_all_pairs']:.2f}×"
+                               if s.get("seconds_all_pairs") else "") + ")"
                             if len(ratios) > 1 else "")
-                         + f"; keystroke p95 meanwhile {fmt(s['typing']['keystroke_s']['p95'])} s, "
+                         + _at(results, key) + f"; keystroke p95 meanwhile {fmt(s['typing']['keystroke_s']['p95'])} s, "
                          f"{len(s['typing']['errors'])} errors"
                          + (f"; CPU cores busy: web server {cpu['server']:.2f}, workers {cpu['workers']:.2f}, the rest "
                             f"{cpu['browsers_and_rest']:.2f}" if cpu else "") + ".")
@@ -531,8 +543,7 @@ def main() -> None:
                              "they yield the 2 cores to the server (0: equal footing)")
     parser.add_argument("--browser-group-nice", type=int, default=None,
                         help="also set the browsers' session (autogroup) niceness; 19 starves them while a job trains")
-    parser.add_argument("--only", default="alone,room,room_training,slowdown,room_wire,room_training_wire,slowdown_wire,"
-                                          "queue,kill",
+    parser.add_argument("--only", default=DEFAULT_SCENARIOS,
                         help="scenarios; the *_wire ones put every student but one on a WireSession (the server's "
                              "side of a laptop, benchmarks/wire_client.py), the last on Chromium")
     parser.add_argument("--data-dir", default=os.environ.get("SENTIMENT_DATA_DIR") or str(ROOT.parent / "shared" / "data"))
@@ -610,7 +621,11 @@ def main() -> None:
                 typing["cpu_cores_busy"] = cpu
                 pairs.append({"alone": alone, "typing": typing, "ratio": typing["seconds"] / alone["seconds"]})
             middle = sorted(pairs, key=lambda pair: pair["ratio"])[len(pairs) // 2]  # of two, the higher
-            results[key] = {**middle, "ratios": [pair["ratio"] for pair in pairs], "typing_sessions": args.slowdown_sessions}
+            # Also every pair's time added up: a slow spell of the machine weighs by its length, not by
+            # the pair it fell in (single pairs have read 0.86x and 1.43x in one run).
+            totals = [sum(pair[side]["seconds"] for pair in pairs) for side in ("alone", "typing")]
+            results[key] = {**middle, "ratios": [pair["ratio"] for pair in pairs], "typing_sessions": args.slowdown_sessions,
+                            "seconds_all_pairs": totals, "ratio_all_pairs": totals[1] / totals[0]}
             print(key, json.dumps(results[key]), flush=True)
         if "queue" in only:
             results["queue"] = scenario_queue(server, args.data_dir, args.queue_sessions)
@@ -622,6 +637,13 @@ def main() -> None:
         server.close()
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    # A run of some scenarios (--only) replaces those alone: each keeps when it was measured, and the
+    # header's date stays the one of the scenarios run together.
+    for value in results.values():
+        if isinstance(value, dict):
+            value["when"] = results["when"]
+    if previous and only != set(DEFAULT_SCENARIOS.split(",")):
+        results["when"] = previous.get("when", results["when"])
     RESULTS.write_text(json.dumps({**previous, **results}, indent=2))
     text = table({**previous, **results})
     print(text)
