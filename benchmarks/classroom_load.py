@@ -489,7 +489,9 @@ def table(results: dict) -> str:
             cpu = s["typing"].get("cpu_cores_busy")
             extra.append(f"- multicnn on {results['n_train']:,} reviews: {s['alone']['seconds']:.1f} s alone in the app, "
                          f"{s['typing']['seconds']:.1f} s with its Train page open{' (a WireSession)' if 'wire' in key else ''} "
-                         f"and {s['typing_sessions']} {who} throughout: **{s['ratio']:.2f}×**"
+                         f"and {s['typing_sessions']} {who} throughout"
+                         + (f" (the WireSessions at nice {s['client_nice']}, as the browsers)"
+                            if 'wire' in key and s.get("client_nice") else "") + f": **{s['ratio']:.2f}×**"
                          + (f" (the median of {len(ratios)} pairs of runs: {', '.join(f'{r:.2f}' for r in ratios)}"
                             + (f"; all {len(ratios)} pairs added up: {s['seconds_all_pairs'][0]:.0f} s alone, "
                                f"{s['seconds_all_pairs'][1]:.0f} s beside the room, {s['ratio_all_pairs']:.2f}×"
@@ -539,8 +541,8 @@ def main() -> None:
                         help="pairs of runs (alone, beside the room of WireSessions: about 2.5 minutes a pair)")
     parser.add_argument("--arrival", type=float, default=2.0, help="seconds between two students opening Predict")
     parser.add_argument("--browser-nice", type=int, default=19,
-                        help="the browsers' OS priority: they stand in for the students' own laptops, so by default "
-                             "they yield the 2 cores to the server (0: equal footing)")
+                        help="the browsers' and the WireSessions' OS priority: they stand in for the students' own "
+                             "laptops, so by default they yield the 2 cores to the server (0: equal footing)")
     parser.add_argument("--browser-group-nice", type=int, default=None,
                         help="also set the browsers' session (autogroup) niceness; 19 starves them while a job trains")
     parser.add_argument("--only", default=DEFAULT_SCENARIOS,
@@ -575,6 +577,14 @@ def main() -> None:
             renicer = threading.Thread(target=renice_browsers, args=(args.browser_nice, server, args.browser_group_nice),
                                        daemon=True)
             renicer.start()
+            # The WireSessions stand in for laptops too: this process speaks for them (its asyncio loop
+            # decodes what the server sends), so its threads take the browsers' priority and do not
+            # take the 2 cores from the server and the training job. Threads and processes started
+            # from now on (Playwright's driver) inherit it; the server, started before, keeps its own.
+            import psutil
+
+            for thread in psutil.Process().threads():
+                os.setpriority(os.PRIO_PROCESS, thread.id, max(os.getpriority(os.PRIO_PROCESS, thread.id), args.browser_nice))
         if "alone" in only:
             # What the processes spend idle (Dask heartbeats, the dispatcher's look at the queue) ...
             before, started = server.cpu_seconds(), time.perf_counter()
@@ -625,7 +635,8 @@ def main() -> None:
             # the pair it fell in (single pairs have read 0.86x and 1.43x in one run).
             totals = [sum(pair[side]["seconds"] for pair in pairs) for side in ("alone", "typing")]
             results[key] = {**middle, "ratios": [pair["ratio"] for pair in pairs], "typing_sessions": args.slowdown_sessions,
-                            "seconds_all_pairs": totals, "ratio_all_pairs": totals[1] / totals[0]}
+                            "seconds_all_pairs": totals, "ratio_all_pairs": totals[1] / totals[0],
+                            "client_nice": args.browser_nice}
             print(key, json.dumps(results[key]), flush=True)
         if "queue" in only:
             results["queue"] = scenario_queue(server, args.data_dir, args.queue_sessions)
