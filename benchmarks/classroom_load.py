@@ -432,7 +432,7 @@ DEFAULT_SCENARIOS = "alone,room,room_training,slowdown,room_wire,room_training_w
 
 
 def _at(results: dict, key: str) -> str:
-    """" (measured ...)" for a scenario run after the others (a run of that scenario alone)."""
+    """The note ' (measured ...)' for a scenario run after the others (a run of that scenario alone)."""
     when = (results.get(key) or {}).get("when")
     return f" (measured {when})" if when and when != results.get("when") else ""
 

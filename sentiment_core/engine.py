@@ -40,10 +40,11 @@ DISPATCH_EVERY_S = 0.5
 RESCAN_EVERY_S = 5.0
 RETRY_AFTER_S = 15.0
 
-# Dask settings for the embedded cluster, read when its scheduler and workers are made. On a 2-core machine every share of a core
-# that Dask's own housekeeping takes is taken from the training job, so the housekeeping that a
-# classroom server does not need is turned off or slowed down (measured idle, two workers:
-# 79 -> 29 ms of CPU a second in the workers, 44-61 -> 30 in the server).
+# Dask settings for the embedded cluster, read when its scheduler and workers are made. On a
+# 2-core machine every share of a core that Dask's own housekeeping takes is taken from the
+# training job, so the housekeeping that a classroom server does not need is turned off or slowed
+# down (measured idle, two workers: 79 -> 29 ms of CPU a second in the workers, 44-61 -> 30 in
+# the server).
 LOCAL_CLUSTER_SETTINGS = {
     # No retries: a job whose worker dies (killed, out of memory) fails with a reason
     # instead of running again from the start behind everyone's back.
@@ -63,18 +64,6 @@ def _task(name: str, module: str = "worker_tasks"):
     """A worker function, looked up in the module as it is now: Dask sends functions by reference,
     which fails for a function whose module was loaded again since (a code reload)."""
     return getattr(importlib.import_module(f"sentiment_core.{module}"), name)
-
-
-def _nested(settings: dict) -> dict:
-    """``{"a.b.c": 1}`` as ``{"a": {"b": {"c": 1}}}``, the form a nanny's ``config`` takes."""
-    nested: dict = {}
-    for key, value in settings.items():
-        *parents, last = key.split(".")
-        level = nested
-        for parent in parents:
-            level = level.setdefault(parent, {})
-        level[last] = value
-    return nested
 
 
 class EngineError(ValueError):
@@ -168,10 +157,11 @@ class Engine:
         memory = psutil.virtual_memory().total
         # Worker processes read Dask's logging level from the environment when they start.
         os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
-        # A nanny hands its config to every worker it starts, a restarted one too. It merges this over
-        # Dask's own one level deep, so it gets a whole private copy (else Dask's sections are shared,
-        # and leaving a `dask.config.set` block would undo the settings for workers started later).
-        worker_config = dask.config.merge(dask.config.config, _nested(LOCAL_CLUSTER_SETTINGS))
+        with dask.config.set(LOCAL_CLUSTER_SETTINGS):
+            # A nanny hands its config to every worker it starts, a restarted one too. It merges this
+            # over Dask's own one level deep, so it gets a whole private copy (else it shares Dask's
+            # sections, and leaving a `dask.config.set` block undoes the settings for later workers).
+            worker_config = dask.config.merge(dask.config.config)
         common = {"preload": ["sentiment_core.worker_setup"], "host": "127.0.0.1", "dashboard": False,
                   "config": worker_config}
         quiet = {"DASK_LOGGING__DISTRIBUTED": "warning", "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
