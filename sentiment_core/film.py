@@ -279,16 +279,13 @@ def _film_view(film: Film, candidates: list[int], max_labels: int, previous: Fil
     """``previous``: a view that ``film`` continues, or None."""
     from .map_labels import place_labels
 
-    if previous is not None:
-        done = len(previous.coords)
-        new, new_shares = aligned_frames(film.frames[done:], after=previous.coords[-1])
-        coords, shares = np.concatenate([previous.coords, new]), previous.first_axis + new_shares
-        labelled = previous.labelled + [place_labels(c, film.words, candidates, max_labels, 560.0, 400.0) for c in new]
-        separations = previous.separations + [separation(c, film.polarity) for c in new]
-    else:
-        coords, shares = aligned_frames(film.frames)
-        labelled = [place_labels(c, film.words, candidates, max_labels, 560.0, 400.0) for c in coords]
-        separations = [separation(c, film.polarity) for c in coords]
+    done = 0 if previous is None else len(previous.coords)
+    coords, shares = aligned_frames(film.frames[done:], after=None if previous is None else previous.coords[-1])
+    labelled = [place_labels(c, film.words, candidates, max_labels, 560.0, 400.0) for c in coords]
+    separations = [separation(c, film.polarity) for c in coords]
+    if previous is not None:  # the new frames after the ones already drawn
+        coords, shares = np.concatenate([previous.coords, coords]), previous.first_axis + shares
+        labelled, separations = previous.labelled + labelled, previous.separations + separations
     return FilmView(film.words, film.polarity, coords, film.labels, film.positions, separations, shares, labelled,
                     np.array(film.frames[-1]) if film.frames else None)
 
