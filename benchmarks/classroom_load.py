@@ -213,6 +213,50 @@ async def wire_student(url: str, sid: int, keystrokes: int, think_s: float, card
         await session.close()
 
 
+async def browser_cost(url: str, keystrokes: int = 10, cards: int = 3) -> dict:
+    """CPU seconds one Chromium spends to open Predict, and per keystroke after it (its own processes,
+    summed before its page closes): what each student's laptop does, and what the all-Chromium
+    scenarios put on the server's cores twenty times over."""
+    import psutil
+    from playwright.async_api import async_playwright
+
+    def chromium_cpu() -> float:
+        total = 0.0
+        for child in psutil.Process().children(recursive=True):  # Playwright's driver, and its browser
+            try:
+                if "chrom" in child.name():
+                    total += sum(child.cpu_times()[:2])
+            except psutil.Error:
+                pass
+        return total
+
+    query = "&".join(f"predict_models={m}" for m in MODELS[:cards])
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        context = await browser.new_context(viewport={"width": 1280, "height": 900})
+        page = await context.new_page()
+        await asyncio.sleep(1)
+        before = chromium_cpu()
+        await page.goto(f"{url}/predict?{query}", timeout=120_000)
+        box = page.get_by_label("Type a sentence")
+        await box.wait_for(timeout=120_000)
+        await asyncio.sleep(2)  # the page settles (fonts, the last layout)
+        loaded = chromium_cpu()
+        idle_started = time.perf_counter()
+        await asyncio.sleep(5)
+        idle_rate = (chromium_cpu() - loaded) / (time.perf_counter() - idle_started)
+        typed, started = chromium_cpu(), time.perf_counter()
+        for k in range(keystrokes):
+            token = f"zqcost{k}"
+            await box.fill(f"a wonderful film, gross and vulgar, but I loved it {token}")
+            await asyncio.wait_for(page.evaluate(ALL_CARDS_SHOW, [token, cards]), timeout=60)
+            await asyncio.sleep(1.0)
+        per_keystroke = (chromium_cpu() - typed - idle_rate * (time.perf_counter() - started)) / keystrokes
+        await browser.close()
+    return {"page_load_cpu_s": loaded - before, "keystroke_cpu_ms": 1000 * per_keystroke, "idle_cpu_ms_per_s": 1000 * idle_rate,
+            "keystrokes": keystrokes}
+
+
 def students(browser, url: str, sessions: int, keystrokes: int, think_s: float, cards: int, out: dict, wire: bool,
              until=None) -> list:
     """The room's students as coroutines. With ``wire``, every student but one is a WireSession; the
@@ -467,20 +511,26 @@ def table(results: dict) -> str:
             if not part:
                 continue
             k, l = part["keystroke_s"], part["page_load_s"]
-            lines.append(f"| {label.format(n=n, t=results['n_train'], w=n - 1) if not who else who} | {fmt(k['p50'])} / "
+            lines.append(f"| {label.format(n=n, t=results['n_train'], w=n - 1) + _at(results, key) if not who else who} | {fmt(k['p50'])} / "
                          f"{fmt(k['p95'])} (n={k['n']}) | {fmt(l['p50'])} / {fmt(l['p95'])} | {len(part['errors'])} |")
     extra = []
     for key in ("room", "room_training", "room_wire", "room_training_wire"):
         cpu = (results.get(key) or {}).get("cpu_cores_busy")
         if cpu:
-            extra.append(f"- CPU cores busy during '{key}': web server {cpu['server']:.2f}, workers {cpu['workers']:.2f}, "
+            extra.append(f"- CPU cores busy during '{key}'{_at(results, key)}: web server {cpu['server']:.2f}, workers {cpu['workers']:.2f}, "
                          f"browsers, WireSessions and the rest {cpu['browsers_and_rest']:.2f} (of {os.cpu_count()}).")
     alone = results.get("alone") or {}
     if "server_cpu_ms_per_keystroke" in alone:
-        extra.append(f"- One session alone, per keystroke with {len(MODELS)} models: the web server spent "
+        extra.append(f"- One session alone{_at(results, 'alone')}, per keystroke with {len(MODELS)} models: the web server spent "
                      f"{alone['server_cpu_ms_per_keystroke']:.0f} ms of CPU (its page load shared out, its idle "
                      f"{alone['idle_cpu_ms_per_s'][0]:.0f} ms/s taken off), the workers "
                      f"{alone['worker_cpu_ms_per_keystroke']:.0f} ms (three predictions with word weights, Dask).")
+    if "browser_cpu" in alone:
+        cost = alone["browser_cpu"]
+        extra.append(f"- One Chromium's own CPU (all its processes, drawing in software as on a machine without a GPU): "
+                     f"{cost['page_load_cpu_s']:.2f} s to open Predict, {cost['keystroke_cpu_ms']:.0f} ms per keystroke "
+                     f"(mean of {cost['keystrokes']}, its idle {cost['idle_cpu_ms_per_s']:.0f} ms/s taken off). Each "
+                     "student's laptop spends this; in the all-Chromium rows the 2 cores spend it twenty times.")
     for key, who in (("slowdown", "sessions typing in Chromium"),
                      ("slowdown_wire", "sessions typing (WireSessions, one of them Chromium)")):
         if results.get(key):
@@ -599,6 +649,7 @@ def main() -> None:
             results["alone"]["server_cpu_ms_per_keystroke"] = 1000 * (after[0] - before[0] - idle[0] * seconds) / n
             results["alone"]["worker_cpu_ms_per_keystroke"] = 1000 * (after[1] - before[1] - idle[1] * seconds) / n
             results["alone"]["idle_cpu_ms_per_s"] = [1000 * rate for rate in idle]
+            results["alone"]["browser_cpu"] = asyncio.run(browser_cost(server.url))
             print("alone", json.dumps(results["alone"]), flush=True)
         if "room" in only:
             results["room"], cpu = cpu_split(server, lambda: asyncio.run(room(server.url, args.sessions, args.keystrokes, args.think)))

@@ -8,6 +8,7 @@ import pytest
 
 from sentiment_core.access import NotAllowed, Who
 from sentiment_core.config import ModelConfig, TrainConfig
+from sentiment_core.engine import serving_op_threads
 from sentiment_core.jobdata import save_splits
 from sentiment_core.jobqueue import DataSpec
 from sentiment_core.paths import token_cache_dir
@@ -147,12 +148,25 @@ def test_a_killed_worker_fails_its_job_and_the_queue_and_serving_go_on(engine, t
     # cores its sampling would be taken from the training job.
     profiling = engine.client.run(_profiler_enabled)
     assert len(profiling) == 2 and set(profiling.values()) == {False}, profiling
+    # The serving worker runs each TensorFlow operation on one thread (EngineConfig.serve_op_threads);
+    # the training worker, restarted, keeps TensorFlow's default of every core.
+    op_threads = engine.client.run(_tf_op_threads)
+    trainer = next(address for address, w in engine.client.scheduler_info()["workers"].items()
+                   if w.get("resources", {}).get("train"))
+    assert op_threads.pop(trainer) == (None, None)
+    expected = str(serving_op_threads(os.cpu_count()))
+    assert list(op_threads.values()) == [(expected, expected)], op_threads
+    assert serving_op_threads(2) == 1 and serving_op_threads(16) == 8
 
 
 def _profiler_enabled():
     import dask
 
     return dask.config.get("distributed.worker.profile.enabled")
+
+
+def _tf_op_threads():
+    return os.environ.get("TF_NUM_INTRAOP_THREADS"), os.environ.get("TF_NUM_INTEROP_THREADS")
 
 
 def test_the_worker_loads_each_model_once_and_keeps_a_broken_one_as_its_message(tmp_path, monkeypatch):
