@@ -33,6 +33,7 @@ from .jobqueue import Job, JobQueue, QueueLimits
 log = logging.getLogger(__name__)
 
 SCHEDULER_ENV = "SENTIMENT_SCHEDULER"
+SERVE_OP_THREADS_ENV = "SENTIMENT_SERVE_OP_THREADS"
 TRAIN, SERVE, MAPS = "train", "serve", "maps"
 DISPATCH_EVERY_S = 0.5
 # How often folders without active jobs are looked at again, for jobs another process (the CLI,
@@ -91,7 +92,11 @@ class EngineConfig:
 
     @classmethod
     def from_env(cls) -> "EngineConfig":
-        return cls(scheduler=os.environ.get(SCHEDULER_ENV) or None)
+        threads = (os.environ.get(SERVE_OP_THREADS_ENV) or "").strip()
+        if threads and not (threads.isdigit() and 1 <= int(threads) <= 256):
+            raise EngineError(f"{SERVE_OP_THREADS_ENV} must be a whole number of threads from 1 to 256 (or unset, "
+                              f"to size it for the machine); got {threads!r}.")
+        return cls(scheduler=os.environ.get(SCHEDULER_ENV) or None, serve_op_threads=int(threads) if threads else None)
 
 
 def serving_op_threads(cores: int | None) -> int:

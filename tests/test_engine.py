@@ -232,3 +232,16 @@ def test_clearing_streamlits_caches_loses_no_job_and_no_engine(engine, tmp_path)
     st.cache_data.clear()
     assert get_engine() is engine
     assert engine.wait_for(tmp_path, job.id, 120).state == "done"
+
+
+def test_the_serving_threads_setting_is_read_from_the_environment_and_checked(monkeypatch):
+    from sentiment_core.engine import SERVE_OP_THREADS_ENV, EngineConfig, EngineError
+
+    monkeypatch.delenv(SERVE_OP_THREADS_ENV, raising=False)
+    assert EngineConfig.from_env().serve_op_threads is None  # sized for the machine
+    monkeypatch.setenv(SERVE_OP_THREADS_ENV, " 3 ")
+    assert EngineConfig.from_env().serve_op_threads == 3
+    for wrong in ("two", "0", "-1", "1.5", "1000"):
+        monkeypatch.setenv(SERVE_OP_THREADS_ENV, wrong)
+        with pytest.raises(EngineError, match=f"{SERVE_OP_THREADS_ENV} must be a whole number"):
+            EngineConfig.from_env()
