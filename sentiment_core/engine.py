@@ -103,8 +103,9 @@ def serving_op_threads(cores: int | None) -> int:
     """TensorFlow's threads for the serving worker on a machine with ``cores`` cores.
 
     A sentence's prediction is a few small operations: on one thread it answers as fast as on two
-    (9-11 ms for three models either way), while TensorFlow's idle threads spin, and the serving
-    worker, at the higher priority, takes a core a training job then keeps. Measured on 2 cores:
+    (9-11 ms for three models either way), while TensorFlow's idle threads spin; and the serving
+    worker, at the higher priority, could take both cores from a training job at once, where on one
+    thread it leaves the job a core. Measured on 2 cores:
     the worker's CPU per keystroke 12-23 -> 9 ms, a job beside a typing room 1.15-1.19x -> 1.09-1.13x
     its time alone (benchmarks/classroom_load.py). Bigger machines keep half their cores for long
     batches.
