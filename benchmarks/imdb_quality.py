@@ -155,10 +155,13 @@ def _exceptions(results: dict) -> str:
     notes = []
     for r in results["variants"]:
         c = r["model_config"]
-        if (c["vocab_size"], c["seq_len"]) != (5000, 500):
+        one_hot = c.get("word_input") == "one-hot"
+        if (c["vocab_size"], c["seq_len"]) != (5000, 500) or one_hot:
             what = f"`{r['variant']}` {c['vocab_size']:,} words, length {c['seq_len']:,} ({c['keep']})"
             if r["variant"] in ("nb-ngrams", "nb-cnn"):
                 what += f", 1-{c['ngram_max']}-grams in {c['bigram_buckets']:,} buckets"
+            if one_hot:
+                what += f", one-hot words ({c['filters']} filters per width, trained by {r['train_config']['optimizer']})"
             notes.append(what)
     return f" except {'; '.join(notes)}" if notes else ""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sentiment_core.config import KIM_VARIANTS, LR_SCHEDULES, MAX_FASTTEXT_VOCAB
+from sentiment_core.config import KIM_VARIANTS, LR_SCHEDULES, MAX_FASTTEXT_VOCAB, ONE_HOT_VARIANTS, WORD_INPUTS
 from sentiment_core.text import KEEP_CHOICES
 
 KEEP = "session"  # form values survive a visit to another page
@@ -16,16 +16,28 @@ KEEP = "session"  # form values survive a visit to another page
 
 def neural_settings(variant: str, model_config, train_config, k: str) -> tuple[dict, dict]:
     """The network's and the optimiser's settings, each keeping its value per variant and preset."""
+    word_input = model_config.word_input
+    if variant in ONE_HOT_VARIANTS and model_config.pooling == "max":  # the seed's flattened cnn reads positions
+        word_input = st.radio(
+            "Words enter the convolution as", list(WORD_INPUTS), index=WORD_INPUTS.index(model_config.word_input),
+            format_func=lambda w: "vectors (an embedding: Kim 2014)" if w == "vectors" else "one-hot (Johnson & Zhang 2015)",
+            horizontal=True, key=f"train_words-{k}", persist_state=KEEP,
+            help="vectors: each word becomes its embedding (the size below), and every filter reads those few numbers. "
+                 "one-hot: every filter has its own weight for each word at each place of its window, a table of "
+                 "vocabulary x (sum of kernel widths) x filters weights: no squeeze through a few numbers, more to store.")
     a, b, c = st.columns(3)
     most_words = MAX_FASTTEXT_VOCAB if model_config.hashes_ngrams else 40_000  # n-gram hashing stays in int32
     vocab_size = a.number_input("Vocabulary size", 100, most_words, model_config.vocab_size, 1000, key=f"train_vocab-{k}", persist_state=KEEP)
     longest = 2000 if model_config.hashes_ngrams else 1000  # a bag of n-grams reads whole reviews cheaply
     seq_len = b.number_input("Sequence length (words)", 8, longest, model_config.seq_len, 8, key=f"train_len-{k}", persist_state=KEEP)
     embedding_dim = c.number_input(
-        "Embedding size", 8, 300, model_config.embedding_dim, 2, key=f"train_emb-{k}", persist_state=KEEP, disabled=model_config.uses_glove,
-        help="GloVe variants use GloVe's 50 dimensions." if model_config.uses_glove else None,
+        "Embedding size", 8, 300, model_config.embedding_dim, 2, key=f"train_emb-{k}", persist_state=KEEP,
+        disabled=model_config.uses_glove or word_input == "one-hot",
+        help="GloVe variants use GloVe's 50 dimensions." if model_config.uses_glove else
+             "One-hot words have no embedding: each word's row holds its weights for every filter." if word_input == "one-hot" else None,
     )
-    changes = {"vocab_size": int(vocab_size), "seq_len": int(seq_len), "embedding_dim": int(embedding_dim)}
+    changes = {"vocab_size": int(vocab_size), "seq_len": int(seq_len), "embedding_dim": int(embedding_dim),
+               "word_input": word_input}
     if variant in KIM_VARIANTS:
         changes["filters"] = int(a.number_input("Filters per kernel", 10, 300, model_config.filters, 10, key=f"train_filters-{k}", persist_state=KEEP))
         kernels = b.multiselect("Kernel sizes", list(range(1, 8)), list(model_config.kernel_sizes), key=f"train_kernels-{k}", persist_state=KEEP)

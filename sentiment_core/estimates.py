@@ -28,6 +28,9 @@ CPU_REVIEWS_PER_S = {
     # tfidf-logreg: one fit, ~30 s for 22,500 reviews (words and pairs); it ignores length and width.
     "tfidf-logreg": 750,
 }
+# Kim's CNN on one-hot words (word_input "one-hot") with LazyAdam: its defaults (30,000 words, 100
+# filters per width 3/4/5, length 500) trained 22,502 IMDB reviews in 27 s an epoch (benchmarks/tune.py).
+ONE_HOT_REVIEWS_PER_S = 830
 # fastText's hashed n-gram table (2 million rows of 10 by default) gets a dense Adam update every
 # step, whatever the batch holds: about 2.4 ns per weight. Measured on 2,000 reviews: 88 ms a step
 # with 2,046,340 x 10 weights, 45 ms with 246,340 x 10 (the Home page's quick model).
@@ -60,6 +63,10 @@ def reviews_per_s(model_config: ModelConfig) -> float:
         return CPU_REVIEWS_PER_S[model_config.variant] * (1.0 if model_config.ngram_max <= 2 else 0.6)
     if model_config.variant == "fasttext":
         return CPU_REVIEWS_PER_S["fasttext"]
+    if model_config.one_hot:  # table look-ups and sums: the cost grows with the filters and places read
+        places = sum(model_config.window_widths)
+        read = 1200 / max(places * model_config.filters, 1)  # 1 at the defaults (12 places x 100 filters)
+        return ONE_HOT_REVIEWS_PER_S * 500 / max(model_config.seq_len, 1) * (read * 0.7 + 0.3)
     rate = CPU_REVIEWS_PER_S[model_config.variant] * 500 / max(model_config.seq_len, 1)
     if model_config.variant == "nb-ngrams":
         return rate

@@ -30,7 +30,7 @@ def settings_text(model: ModelInfo) -> str:
     negation = (", NOT_-marked" + (f" (flip {c.negation_flip:g})" if c.negation_flip else "")) if c.negation else ""
     if c.is_linear:
         return f"{c.vocab_size - 2:,} n-grams (1-{c.ngram_max} words), C {c.regularization:g}{negation}"
-    parts = [f"vocab {c.vocab_size:,}", f"len {c.seq_len}", f"emb {c.embedding_dim}"]
+    parts = [f"vocab {c.vocab_size:,}", f"len {c.seq_len}", "one-hot words" if c.one_hot else f"emb {c.embedding_dim}"]
     if c.counts_ngrams:
         parts[2 if c.variant == "nb-ngrams" else 3:3] = [f"1-{c.ngram_max}-grams in {c.bigram_buckets:,} buckets"]
     if c.variant in KIM_VARIANTS:

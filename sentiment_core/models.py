@@ -9,166 +9,18 @@ from __future__ import annotations
 
 import keras
 import numpy as np
-from keras import layers, ops
+from keras import layers
 
 from .config import ModelConfig
-
-
-@keras.saving.register_keras_serializable(package="sentiment_core")
-class AppendBigrams(layers.Layer):
-    """Appends a hashed id for every pair of neighbouring words (the first fastText's bigram features).
-
-    New fastText models use :class:`HashedNgrams` (each distinct word, pair and triple once); this
-    layer stays registered so that fastText models saved before that still load and explain.
-
-    The bigram (a, b) becomes ``vocab_size + 1 + (a * vocab_size + b) mod p``, with ``p`` the
-    largest prime that fits in the bucket count: a prime modulus spreads the pairs evenly where a
-    round number would only look at a few digits of ``a``. Pairs that touch padding become 0,
-    the padding id, so masking ignores them.
-    """
-
-    def __init__(self, vocab_size: int, buckets: int, **kwargs):
-        super().__init__(**kwargs)
-        self.vocab_size = vocab_size
-        self.buckets = buckets
-        self.modulus = _largest_prime_at_most(buckets)
-
-    def call(self, ids):
-        ids = ops.cast(ids, "int32")
-        left, right = ids[:, :-1], ids[:, 1:]
-        hashed = self.vocab_size + 1 + ops.mod(left * self.vocab_size + right, self.modulus)
-        real = ops.logical_and(ops.not_equal(left, 0), ops.not_equal(right, 0))
-        bigrams = ops.where(real, hashed, ops.zeros_like(hashed))
-        return ops.concatenate([ids, bigrams], axis=1)  # (batch, 2 * seq_len - 1)
-
-    def compute_output_shape(self, input_shape):
-        length = input_shape[1]
-        return (input_shape[0], None if length is None else 2 * length - 1)
-
-    def get_config(self):
-        return {**super().get_config(), "vocab_size": self.vocab_size, "buckets": self.buckets}
-
-
-@keras.saving.register_keras_serializable(package="sentiment_core")
-class MaskedAverage(layers.Layer):
-    """The mean of the vectors whose id is not padding; all zeros when there are none.
-
-    Keras's masked GlobalAveragePooling1D divides by zero (NaN) for a text with no words left,
-    e.g. one made only of emoji; this layer never does.
-    """
-
-    def call(self, vectors, ids):
-        real = ops.expand_dims(ops.cast(ops.not_equal(ids, 0), vectors.dtype), -1)  # (batch, length, 1)
-        total = ops.sum(vectors * real, axis=1)  # (batch, dim)
-        count = ops.maximum(ops.sum(real, axis=1), 1.0)  # (batch, 1)
-        return total / count
-
-    def compute_output_shape(self, vectors_shape, ids_shape=None):
-        return (vectors_shape[0], vectors_shape[2])
-
-
-def _id_table(layer: layers.Layer, name: str, values: np.ndarray):
-    """A fixed int32 weight of ``layer`` holding ``values`` (word ids), saved with the model."""
-    table = layer.add_weight(shape=(len(values),), dtype="int32", trainable=False, name=name,
-                             initializer=keras.initializers.Constant(0))
-    table.assign(np.asarray(values, dtype="int32"))
-    return table
-
-
-@keras.saving.register_keras_serializable(package="sentiment_core")
-class HashedNgrams(layers.Layer):
-    """Every distinct word, pair and (for ``n`` = 3) triple of a text as one id each.
-
-    Words keep their ids (below ``vocab_size``); the pair (a, b) becomes ``vocab_size + h2`` with
-    ``h2 = (a * vocab_size + b) mod buckets`` and the triple (a, b, c) ``vocab_size + h3`` with
-    ``h3 = (h2 * 1009 + c) mod buckets``: both stay inside int32 (config.py caps vocab_size and
-    buckets for that). N-grams that touch padding become 0. ``unique`` then sorts each row and
-    turns repeats into 0 too, so a text counts each n-gram once (present or not, as NBSVM does).
-
-    ``pair_words`` (nb-ngrams under the negation-flip prior) holds a ``(vocab_size,)`` table of the
-    word id each word stands for inside pairs and triples: NOT_word's is word's, so "not bad" says
-    the negation itself and "NOT_the NOT_plot" is counted as "the plot". It is a weight (saved
-    with the model); ``pair_words=True`` makes an identity table for saved weights to fill in.
-    """
-
-    def __init__(self, vocab_size: int, buckets: int, n: int, unique: bool = True, pair_words=None, **kwargs):
-        super().__init__(**kwargs)
-        self.vocab_size, self.buckets, self.n, self.unique = vocab_size, buckets, n, unique
-        self.unmarked_pairs = pair_words is not None and pair_words is not False
-        given = pair_words if self.unmarked_pairs and pair_words is not True else None
-        self._pair_words = None if given is None else np.asarray(given, dtype="int32")
-
-    def build(self, input_shape):
-        if self.unmarked_pairs:
-            start = self._pair_words if self._pair_words is not None else np.arange(self.vocab_size, dtype="int32")
-            self.pair_words = _id_table(self, "pair_words", start)
-
-    def call(self, ids):
-        ids = ops.cast(ids, "int32")
-        grams = [ids]  # (batch, length)
-        if self.n >= 2:
-            paired = ops.take(self.pair_words, ids) if self.unmarked_pairs else ids  # word ids: < vocab_size
-            first, second = paired[:, :-1], paired[:, 1:]
-            pair_hash = ops.mod(first * self.vocab_size + second, self.buckets)
-            real_pair = ops.logical_and(ops.not_equal(first, 0), ops.not_equal(second, 0))
-            grams.append(ops.where(real_pair, self.vocab_size + pair_hash, 0))  # (batch, length - 1)
-            if self.n >= 3:
-                third = paired[:, 2:]
-                triple_hash = ops.mod(pair_hash[:, :-1] * 1009 + third, self.buckets)
-                real_triple = ops.logical_and(real_pair[:, :-1], ops.not_equal(third, 0))
-                grams.append(ops.where(real_triple, self.vocab_size + triple_hash, 0))  # (batch, length - 2)
-        grams = ops.concatenate(grams, axis=1)  # (batch, about n * length)
-        if not self.unique:
-            return grams
-        ordered = ops.sort(grams, axis=1)
-        previous = ops.concatenate([ops.zeros_like(ordered[:, :1]), ordered[:, :-1]], axis=1)
-        return ops.where(ops.equal(ordered, previous), 0, ordered)
-
-    def compute_output_shape(self, input_shape):
-        length = input_shape[1]
-        if length is None:
-            return (input_shape[0], None)
-        return (input_shape[0], sum(max(length - k, 0) for k in range(self.n)))
-
-    def get_config(self):
-        return {**super().get_config(), "vocab_size": self.vocab_size, "buckets": self.buckets, "n": self.n,
-                "unique": self.unique, "pair_words": True if self.unmarked_pairs else None}
-
-
-class NegationPartners(layers.Layer):
-    """For each n-gram id, the id of the word a NOT_word is tied to (0 for every other id).
-
-    Used only while nb-ngrams trains under the negation-flip prior (naive_bayes.negation_partners):
-    the trained model is folded back into a plain nb-ngrams before it is saved, so this layer is
-    never serialised."""
-
-    def __init__(self, partners, **kwargs):
-        super().__init__(**kwargs)
-        self.table_size = int(len(partners))
-        self._partners = np.asarray(partners, dtype="int32")
-
-    def build(self, input_shape):
-        self.partners = _id_table(self, "partners", self._partners)
-
-    def call(self, ids):
-        ids = ops.cast(ids, "int32")
-        inside = ops.less(ids, self.table_size)  # words; pairs and triples are hashed above the table
-        return ops.where(inside, ops.take(self.partners, ops.minimum(ids, self.table_size - 1)), 0)
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-
-@keras.saving.register_keras_serializable(package="sentiment_core")
-class NaiveBayesEvidence(layers.Layer):
-    """Per class, the sum over a text's n-grams of (learned weight x Naive Bayes log-count ratio)."""
-
-    def call(self, ratios, weights, ids):
-        present = ops.expand_dims(ops.cast(ops.not_equal(ids, 0), ratios.dtype), -1)  # (batch, n-grams, 1)
-        return ops.sum(ratios * weights * present, axis=1)  # (batch, classes)
-
-    def compute_output_shape(self, ratios_shape, weights_shape=None, ids_shape=None):
-        return (ratios_shape[0], ratios_shape[2])
+from .layers import (  # noqa: F401 (AppendBigrams and MaskedAverage: kept importable from here)
+    AppendBigrams,
+    HashedNgrams,
+    MaskedAverage,
+    NaiveBayesEvidence,
+    NegationPartners,
+    WindowSum,
+    WindowWeights,
+)
 
 
 def build_model(config: ModelConfig, embedding_matrix=None) -> keras.Model:
@@ -247,6 +99,22 @@ def _kim_features(embedded, config: ModelConfig):
     return layers.Concatenate(name="concat")(pooled)  # (batch, filters * len(kernel_sizes))
 
 
+def _one_hot_kim_features(word_ids, config: ModelConfig, pooled_name=None):
+    """Kim's convolutions, ReLU and max over time, over one-hot words (:class:`WindowWeights`)."""
+    widths = config.window_widths
+    places = WindowWeights(config.vocab_size, widths, config.filters, word_dropout=config.embedding_dropout,
+                           name="embedding")(word_ids)  # sum(widths) x (batch, length - width + 1, filters)
+    pooled, first = [], 0
+    for width in widths:
+        conv = WindowSum(config.filters, name=f"conv_{width}gram")(places[first : first + width])
+        first += width
+        # (batch, length - width + 1, filters) -> (batch, filters): the strongest match anywhere.
+        pooled.append(layers.GlobalMaxPooling1D(name=pooled_name or f"max_over_time_{width}")(conv))
+    if len(pooled) == 1:
+        return pooled[0]
+    return layers.Concatenate(name="concat")(pooled)  # (batch, filters * len(kernel_sizes))
+
+
 def build_dense(config: ModelConfig, embedding_matrix=None) -> keras.Model:
     """The first seed's dense model: Embedding -> Flatten -> Dense(500, relu) -> softmax."""
     word_ids = _inputs(config)
@@ -261,6 +129,9 @@ def build_dense(config: ModelConfig, embedding_matrix=None) -> keras.Model:
 def build_cnn(config: ModelConfig, embedding_matrix=None) -> keras.Model:
     """One convolution over n-grams (kernel 5, 100 filters in the seed)."""
     word_ids = _inputs(config)
+    if config.one_hot:
+        return keras.Model(word_ids, _softmax_head(_one_hot_kim_features(word_ids, config, "max_over_time"), config),
+                           name="cnn")
     embedded = _embed(word_ids, config)
     width = config.kernel_sizes[0]
     conv = layers.Conv1D(config.filters, width, activation="relu", name=f"conv_{width}gram")(embedded)
@@ -273,9 +144,13 @@ def build_cnn(config: ModelConfig, embedding_matrix=None) -> keras.Model:
 
 
 def build_multicnn(config: ModelConfig, embedding_matrix=None) -> keras.Model:
-    """Kim (2014): kernels 3, 4 and 5 side by side over learned embeddings."""
+    """Kim (2014): kernels 3, 4 and 5 side by side over learned embeddings, or over one-hot words
+    (Johnson & Zhang 2015: no embedding_dim-number squeeze of each word before the filters)."""
     word_ids = _inputs(config)
-    features = _kim_features(_embed(word_ids, config), config)
+    if config.one_hot:
+        features = _one_hot_kim_features(word_ids, config)
+    else:
+        features = _kim_features(_embed(word_ids, config), config)
     return keras.Model(word_ids, _softmax_head(features, config), name="multicnn")
 
 
@@ -452,10 +327,3 @@ def embedding_layer(model: keras.Model) -> keras.layers.Embedding:
 def embedding_weights(model: keras.Model) -> np.ndarray:
     """The learned word vectors (the trainable copy for multichannel; words and n-gram buckets for fasttext)."""
     return np.asarray(embedding_layer(model).get_weights()[0])
-
-
-def _largest_prime_at_most(n: int) -> int:
-    for candidate in range(max(n, 2), 1, -1):
-        if all(candidate % d for d in range(2, int(candidate**0.5) + 1)):
-            return candidate
-    return 2

@@ -43,7 +43,7 @@ def ngram_ratios(sequences: Sequence[np.ndarray], labels: np.ndarray, config: Mo
     ids, unpadded), counted by the model's own hashing layer so training and counting agree
     (``pair_words``: the words pairs and triples read, as the model's HashedNgrams).
     Row 0 (padding and repeats) is all zeros."""
-    from .models import HashedNgrams
+    from .layers import HashedNgrams
     from .text import pad_sequences
 
     labels = np.asarray(labels)

@@ -143,15 +143,28 @@ class TrainingCallback(keras.callbacks.Callback):
         )
 
 
+# Wider rows than this are filmed through a fixed random projection to this many numbers: a one-hot
+# CNN's word rows hold 1,200 (every filter at every place), 300 words x 200 frames of which would be
+# 144 MB a film. A Gaussian projection keeps the distances between the words' rows to within a few
+# per cent (Johnson & Lindenstrauss), which is all the film's 2-D frames (PCA) are drawn from.
+FILM_MAX_DIM = 256
+
+
 class FilmCallback(keras.callbacks.Callback):
     """Copies the chosen words' embedding rows into a :class:`~sentiment_core.film.FilmRecorder`."""
 
     def __init__(self, recorder, layer, ids: np.ndarray):
         super().__init__()
         self.recorder, self.layer, self.ids = recorder, layer, np.asarray(ids, dtype="int32")
+        width = int(layer.embeddings.shape[1])
+        self.projection = None
+        if width > FILM_MAX_DIM:  # the same projection for every frame, so only the rows' own moves show
+            rng = np.random.default_rng(0)
+            self.projection = (rng.normal(size=(width, FILM_MAX_DIM)) / np.sqrt(FILM_MAX_DIM)).astype(np.float32)
 
     def rows(self) -> np.ndarray:
-        return keras.ops.convert_to_numpy(keras.ops.take(self.layer.embeddings, self.ids, axis=0))
+        rows = keras.ops.convert_to_numpy(keras.ops.take(self.layer.embeddings, self.ids, axis=0))
+        return rows if self.projection is None else rows @ self.projection
 
     def on_train_begin(self, logs=None):
         self.recorder.start(self.rows())
@@ -377,8 +390,11 @@ def predict_in_batches(model, x: np.ndarray, batch_size: int = 256) -> np.ndarra
 
 
 def _optimizer(config: TrainConfig, steps_per_epoch: int):
+    from .optimizers import LazyAdam
+
     classes = {
         "adam": keras.optimizers.Adam,
+        "lazy-adam": LazyAdam,
         "sgd": keras.optimizers.SGD,
         "rmsprop": keras.optimizers.RMSprop,
         "adagrad": keras.optimizers.Adagrad,

@@ -22,8 +22,11 @@ TEXT = "the movie was great but the plot zzqx was awful and dull"
 NEURAL = [v for v in VARIANTS if v not in LINEAR_VARIANTS]  # the baseline has its own tests (test_linear.py)
 # Models with word vectors to take gradients along (nb-ngrams has one number per n-gram, and half of
 # nb-cnn's logits come from its n-grams).
-SHAPES = [(v, "max") for v in NEURAL if v not in NB_VARIANTS] + [("cnn", "flatten"), ("glove-static", "flatten")]
-EXACT = ("fasttext", "cnn", "multicnn", "glove-static", "glove-tuned", "multichannel", "nb-ngrams", "nb-cnn")
+# "-one-hot": the CNN reads one-hot words (layers.WindowWeights), not embedded vectors.
+SHAPES = [(v, "max") for v in NEURAL if v not in NB_VARIANTS] + [("cnn", "flatten"), ("glove-static", "flatten"),
+                                                                 ("cnn-one-hot", "max"), ("multicnn-one-hot", "max")]
+EXACT = ("fasttext", "cnn", "multicnn", "glove-static", "glove-tuned", "multichannel", "nb-ngrams", "nb-cnn",
+         "cnn-one-hot", "multicnn-one-hot")
 
 
 def random_predictor(variant, pooling="max", classes=("negative", "positive"), seed=0):
@@ -31,8 +34,10 @@ def random_predictor(variant, pooling="max", classes=("negative", "positive"), s
 
     keras.utils.set_random_seed(seed)
     texts, _ = synthetic_reviews(60)
-    config = ModelConfig(variant=variant, vocab_size=60, seq_len=24, embedding_dim=16, filters=8, hidden_units=16,
-                         lstm_units=8, bigram_buckets=211, pooling=pooling, num_classes=len(classes))
+    word_input = "one-hot" if variant.endswith("-one-hot") else "vectors"
+    config = ModelConfig(variant=variant.removesuffix("-one-hot"), vocab_size=60, seq_len=24, embedding_dim=16, filters=8,
+                         hidden_units=16, lstm_units=8, bigram_buckets=211, pooling=pooling, num_classes=len(classes),
+                         word_input=word_input)
     rng = np.random.default_rng(seed)
     # GloVe's vectors, or nb-ngrams' Naive Bayes ratios: random stand-ins of the right shape.
     start = blank_start(config, rng)

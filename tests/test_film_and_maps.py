@@ -324,3 +324,27 @@ def test_a_live_film_sends_its_latest_snapshot_and_a_finished_one_every_frame_wi
         assert np.allclose(trace.y, view.coords[k][:, 1]) and list(trace.customdata) == film.words
         assert np.allclose(trace.marker.color, polarity) and trace.marker.colorbar.title.text is None
     assert whole.data[0].marker.colorbar.title.text is not None
+
+
+def test_wide_word_rows_are_filmed_through_a_fixed_projection_that_keeps_their_distances():
+    """A one-hot CNN's rows (every filter at every place: 12 x 30 = 360 numbers here) are filmed
+    projected to FILM_MAX_DIM numbers, the same projection for every frame; the words' distances
+    in the last frame follow their distances in the trained table."""
+    from sentiment_core.config import ModelConfig, TrainConfig
+    from sentiment_core.models import embedding_weights
+    from sentiment_core.training import FILM_MAX_DIM, train
+
+    config = ModelConfig(variant="multicnn", vocab_size=60, seq_len=24, filters=30, word_input="one-hot")
+    trained = train(make_dataset(200, seed=1), make_dataset(60, seed=2), None, config,
+                    TrainConfig(optimizer="lazy-adam", epochs=2, batch_size=16, learning_rate=0.02),
+                    film=FilmSettings(words=20, min_count=3))
+    film = trained.film
+    assert all(frame.shape == (20, FILM_MAX_DIM) for frame in film.frames)
+    rows = embedding_weights(trained.model)[trained.vocabulary.encode_tokens(film.words)]
+    assert rows.shape == (20, 360)
+
+    def distances(x):
+        return np.linalg.norm(x[:, None] - x[None], axis=-1)[np.triu_indices(len(x), 1)]
+
+    ratio = distances(film.frames[-1]) / distances(rows)
+    assert 0.8 < ratio.min() and ratio.max() < 1.2, (ratio.min(), ratio.max())

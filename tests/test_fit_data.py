@@ -2,7 +2,7 @@
 
 import pytest
 
-from sentiment_core.config import default_configs
+from sentiment_core.config import TrainConfig, default_configs
 from sentiment_core.fit_data import MAX_VOCABULARY, fit_to_texts
 from sentiment_core.paths import token_cache_dir
 from tests.conftest import make_dataset
@@ -100,7 +100,7 @@ def test_the_split_seed_not_the_model_seed_decides_the_test_set(tmp_path, monkey
 def test_epoch_cap_and_patience_fit_the_data_size():
     from sentiment_core.fit_data import MAX_EPOCHS, fit_training
 
-    _, train_config = default_configs("multicnn")  # 6 epochs tuned on 22,500 IMDB reviews, patience 1
+    train_config = TrainConfig(epochs=6, early_stopping_patience=1)  # as if tuned on 22,500 IMDB reviews
     fitted, notes = fit_training(train_config, 9_000, 1_000, "sentences")
     # 6 x 22,500 / 9,000 = 15 epochs take the same optimiser steps; 1,000 validation texts are noisy.
     assert (fitted.epochs, fitted.early_stopping_patience) == (15, 3)

@@ -62,3 +62,10 @@ def test_an_estimate_counts_getting_ready_and_corrects_itself_from_the_live_rate
     assert 0.3 * planned.train_s < half < 0.8 * (planned.train_s + planned.test_s)
     assert slow == pytest.approx(4 * half)  # a machine four times slower: four times as long
     assert remaining_seconds(planned, 2, 0, 0, 0, 0.0, 32, 200, 1000) == planned.train_s + planned.test_s
+
+
+def test_a_one_hot_cnn_says_so_instead_of_an_embedding_size():
+    model = info("onehot", 0.9, "2026-01-01T00:00:00")
+    model.config = ModelConfig(variant="multicnn", vocab_size=30_000, word_input="one-hot")
+    settings = leaderboard([model])[0]["settings"]
+    assert "one-hot words" in settings and "emb" not in settings and "vocab 30,000" in settings

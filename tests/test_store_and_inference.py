@@ -120,7 +120,8 @@ def test_odd_inputs_get_an_answer(trained, text):
 
 
 @pytest.mark.parametrize("variant, extra", [("bilstm", {}), ("fasttext", {}), ("multicnn", {}),
-                                            ("cnn", {"kernel_sizes": (5,), "pooling": "max"})])
+                                            ("cnn", {"kernel_sizes": (5,), "pooling": "max"}),
+                                            ("multicnn", {"word_input": "one-hot"})])
 def test_short_texts_are_read_short_with_the_same_answer(tmp_path, variant, extra):
     """Masked models, and convolutions with max-over-time pooling (one all-padding window kept)."""
     import keras

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from ..config import LR_SCHEDULES, VARIANTS
+from ..config import LR_SCHEDULES, OPTIMIZERS, VARIANTS, WORD_INPUTS
 from ..text import KEEP_CHOICES
 from .models import cmd_check, cmd_delete, cmd_download, cmd_evaluate, cmd_list, cmd_predict
 from .train import cmd_train
@@ -41,6 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--lr-schedule", choices=LR_SCHEDULES,
                        help="constant, or cosine: the learning rate falls to 0 at the epoch cap (--epochs)")
     train.add_argument("--keep", choices=KEEP_CHOICES, help="which words of a review longer than --seq-len are read")
+    train.add_argument("--word-input", choices=WORD_INPUTS,
+                       help="cnn and multicnn: words enter the convolution as vectors (an embedding, Kim 2014) or "
+                            "one-hot (each word its own weights per filter and place, Johnson & Zhang 2015)")
+    train.add_argument("--optimizer", choices=OPTIMIZERS, help="lazy-adam: Adam that moves only the table rows a batch read")
     train.add_argument("--negation", action="store_true",
                        help="mark negation: words after not/n't/no/never ... up to the end of the clause are read as NOT_word")
     train.add_argument("--kernel-sizes", type=lambda s: tuple(int(k) for k in s.split(",")), help="e.g. 3,4,5")

@@ -22,14 +22,14 @@ def cmd_train(args) -> int:
             "filters": args.filters, "hidden_units": args.hidden_units, "dropout": args.dropout,
             "embedding_dropout": args.embedding_dropout, "kernel_sizes": args.kernel_sizes, "keep": args.keep,
             "ngram_max": args.ngram_max, "regularization": args.regularization, "negation": args.negation or None,
-            "negation_flip": args.negation_flip,
+            "negation_flip": args.negation_flip, "word_input": args.word_input,
         }.items() if v is not None
     }
     train_changes = {
         k: v for k, v in {
             "epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
             "early_stopping_patience": args.patience, "weight_averaging": args.weight_averaging, "seed": args.seed,
-            "lr_schedule": args.lr_schedule,
+            "lr_schedule": args.lr_schedule, "optimizer": args.optimizer,
         }.items() if v is not None
     }
     model_config, train_config = model_config.replace(**model_changes), train_config.replace(**train_changes)

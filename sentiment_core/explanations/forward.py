@@ -77,6 +77,13 @@ def features_from_vectors(model, config: ModelConfig, vectors: list, ids):
         return model.get_layer("bilstm")(vectors[0], mask=ops.not_equal(ids, 0))
     if variant == "dense":
         return model.get_layer("hidden")(model.get_layer("flatten")(vectors[0]))
+    if config.one_hot:  # a word's row holds its weights for every place of every window (layers.WindowWeights)
+        places, first, pooled = model.get_layer("embedding").split(vectors[0]), 0, []
+        for width in config.window_widths:
+            conv = model.get_layer(f"conv_{width}gram")(places[first : first + width])
+            first += width
+            pooled.append(model.get_layer("max_over_time" if variant == "cnn" else f"max_over_time_{width}")(conv))
+        return pooled[0] if len(pooled) == 1 else ops.concatenate(pooled, axis=-1)
     embedded = vectors[0] if len(vectors) == 1 else ops.concatenate(vectors, axis=-1)
     if variant in ("cnn",) + GLOVE_VARIANTS and config.pooling == "flatten" and variant != "multichannel":
         width = config.kernel_sizes[0]
