@@ -112,6 +112,7 @@ def run_variant(variant, train, val, test, glove) -> dict:
         "model_config": model_config.to_dict(),
         "train_config": train_config.to_dict(),
         "device": trained.device,
+        "date": time.strftime("%Y-%m-%d"),
     }
 
 
@@ -138,11 +139,19 @@ def write_readme(results: dict) -> None:
     if nb:
         rows.append(f"| NBSVM-bi (Wang & Manning 2012; paper: 91.22 %) | {nb['test_accuracy']:.2%} | — | — | — | {nb['seconds']:.0f} s in all | — | — |")
     env = results["environment"]
+    dates = sorted({r.get("date", "?") for r in results["variants"]})
+    by_date = {d: ", ".join(f"`{r['variant']}`" for r in results["variants"] if r.get("date", "?") == d) for d in dates}
+    on = f"on {dates[0]}" if len(dates) == 1 else "on " + ", ".join(f"{d} ({names})" for d, names in by_date.items())
+    patience = {}
+    for r in results["variants"]:
+        patience.setdefault(r["train_config"]["early_stopping_patience"], []).append(f"`{r['variant']}`")
+    usual = max(patience, key=lambda p: len(patience[p]))
+    others = "; ".join(f"{p} for {', '.join(names)}" for p, names in sorted(patience.items()) if p != usual)
     caption = (
-        f"\nMeasured by `benchmarks/imdb_quality.py` on {env['date']}: {env['device']}, Keras backend "
+        f"\nMeasured by `benchmarks/imdb_quality.py` {on}: {env['device']}, Keras backend "
         f"{env['backend']}; each row is the latest run of that variant with the settings it shows (cap = "
-        "most epochs; early stopping after the variant's patience in epochs without a lower validation loss: 1, "
-        "nb-cnn 2, nb-ngrams 3). "
+        "most epochs; early stopping after the variant's patience in epochs without a lower validation loss: "
+        f"{usual}{'; ' + others if others else ''}). "
         f"{_split_text(results)}; vocabulary 5,000, length 500, embedding 50{_exceptions(results)}.\n"
     )
     block = f"{BEGIN}\n" + "\n".join(rows) + "\n" + caption + END

@@ -109,7 +109,10 @@ def main() -> None:
 
         data = load_mr()
         info = runtime.device_info()
-        results["environment"] = {"date": time.strftime("%Y-%m-%d"), "device": f"{info['device']} ({info['name']})",
+        # The header's date is the last run of every model; a run of some (--variants) dates its own rows.
+        everything = set(args.variants) == set(VARIANTS) and not args.no_nbsvm
+        date = time.strftime("%Y-%m-%d") if everything or "environment" not in results else results["environment"]["date"]
+        results["environment"] = {"date": date, "device": f"{info['device']} ({info['name']})",
                                   "backend": info["backend"], "cpus": os.cpu_count()}
         todo = [] if args.no_nbsvm else ["nbsvm-2"]
         todo += args.variants

@@ -29,8 +29,8 @@ CPU_REVIEWS_PER_S = {
     "tfidf-logreg": 750,
 }
 # Kim's CNN on one-hot words (word_input "one-hot") with LazyAdam: its defaults (30,000 words, 100
-# filters per width 3/4/5, length 500) trained 22,502 IMDB reviews in 27 s an epoch (benchmarks/tune.py).
-ONE_HOT_REVIEWS_PER_S = 830
+# filters per width 3/4/5, length 500) trained 1,150 IMDB reviews/s, 20 s an epoch (benchmarks/imdb_quality.py).
+ONE_HOT_REVIEWS_PER_S = 1150
 # fastText's hashed n-gram table (2 million rows of 10 by default) gets a dense Adam update every
 # step, whatever the batch holds: about 2.4 ns per weight. Measured on 2,000 reviews: 88 ms a step
 # with 2,046,340 x 10 weights, 45 ms with 246,340 x 10 (the Home page's quick model).
