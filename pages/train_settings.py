@@ -51,7 +51,8 @@ def neural_settings(variant: str, model_config, train_config, k: str) -> tuple[d
     changes["dropout"] = float(c.slider("Dropout", 0.0, 0.8, float(model_config.dropout), 0.05, key=f"train_drop-{k}", persist_state=KEEP))
     changes["embedding_dropout"] = float(
         c.slider("Embedding dropout", 0.0, 0.8, float(model_config.embedding_dropout), 0.05, key=f"train_edrop-{k}", persist_state=KEEP,
-                 help="fastText drops this share of a text's n-grams in training." if variant == "fasttext" else None)
+                 help="fastText drops this share of a text's n-grams in training." if variant == "fasttext" else
+                      "One-hot words: this share of a text's words is left out in training." if word_input == "one-hot" else None)
     )
     changes["negation"] = bool(a.checkbox(
         "Mark negation (NOT_)", model_config.negation, key=f"train_neg-{k}", persist_state=KEEP,

@@ -449,3 +449,24 @@ def test_test_page_runs_the_built_in_suite_and_a_custom_test(monkeypatch, tmp_pa
     saved = [d for d in app.get("download_button") if "suite" in d.proto.label]
     assert saved, "no suite download button"
     assert json.loads(json.dumps(suite))["tests"]
+
+
+def test_train_page_offers_one_hot_words_for_kims_cnn(monkeypatch, tmp_path):
+    """multicnn starts on one-hot words (no embedding size to set); vectors give the size back; the
+    seed's preset is Kim's vectors; a variant that reads GloVe has no such choice."""
+    monkeypatch.setenv("SENTIMENT_DATA_DIR", str(tmp_path))
+    app = open_app().switch_page("pages/train.py").run()
+    app.selectbox(key="train_variant").set_value("multicnn").run()
+
+    def widget(kind, prefix):
+        return next(w for w in getattr(app, kind) if w.key and w.key.startswith(prefix))
+
+    words = widget("radio", "train_words-multicnn-Tuned defaults")
+    assert words.value == "one-hot" and widget("number_input", "train_emb-multicnn-Tuned defaults").disabled
+    words.set_value("vectors").run()
+    assert not widget("number_input", "train_emb-multicnn-Tuned defaults").disabled
+    assert not app.exception and not errors(app)
+    app.radio(key="train_preset").set_value("The seed's settings").run()
+    assert widget("radio", "train_words-multicnn-The seed").value == "vectors"
+    app.selectbox(key="train_variant").set_value("glove-tuned").run()
+    assert not any(w.key and w.key.startswith("train_words-") for w in app.radio)
