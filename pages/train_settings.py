@@ -24,7 +24,9 @@ def neural_settings(variant: str, model_config, train_config, k: str) -> tuple[d
             horizontal=True, key=f"train_words-{k}", persist_state=KEEP,
             help="vectors: each word becomes its embedding (the size below), and every filter reads those few numbers. "
                  "one-hot: every filter has its own weight for each word at each place of its window, a table of "
-                 "vocabulary x (sum of kernel widths) x filters weights: no squeeze through a few numbers, more to store.")
+                 "vocabulary x (sum of kernel widths) x filters weights: no squeeze through a few numbers, more to store."
+                 + (" glove-tuned starts each word's weights as its GloVe vector times the filters: Kim's CNN on "
+                    "GloVe, unfolded." if model_config.uses_glove else ""))
     a, b, c = st.columns(3)
     most_words = MAX_FASTTEXT_VOCAB if model_config.hashes_ngrams else 40_000  # n-gram hashing stays in int32
     vocab_size = a.number_input("Vocabulary size", 100, most_words, model_config.vocab_size, 1000, key=f"train_vocab-{k}", persist_state=KEEP)

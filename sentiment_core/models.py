@@ -174,8 +174,43 @@ def build_glove_static(config: ModelConfig, embedding_matrix) -> keras.Model:
 
 
 def build_glove_tuned(config: ModelConfig, embedding_matrix) -> keras.Model:
-    """GloVe-initialised vectors that keep learning (Kim's CNN-non-static)."""
-    return _build_glove_cnn(config, embedding_matrix, trainable=True, name="glove_tuned")
+    """GloVe-initialised vectors that keep learning (Kim's CNN-non-static); over one-hot words,
+    Kim's CNN on GloVe unfolded into every word's own weights, which then keep learning."""
+    if not config.one_hot:
+        return _build_glove_cnn(config, embedding_matrix, trainable=True, name="glove_tuned")
+    word_ids = _inputs(config)
+    model = keras.Model(word_ids, _softmax_head(_one_hot_kim_features(word_ids, config), config), name="glove_tuned")
+    model.get_layer("embedding").set_weights([glove_window_start(embedding_matrix, config)])
+    return model
+
+
+# The spread of WindowWeights' random start (uniform on +-0.05): a GloVe start is scaled to it.
+RANDOM_START_STD = 0.05 / np.sqrt(3.0)
+
+
+def glove_window_start(embedding_matrix, config: ModelConfig) -> np.ndarray:
+    """A one-hot table (``layers.WindowWeights``) at which the model computes Kim's CNN over GloVe.
+
+    A convolution over embedded words adds, over a window's places j, ``vector(word) @ kernel[j]``;
+    over one-hot words it adds ``table[word, place j]``. So the table whose rows are each word's
+    GloVe vector times freshly drawn kernels (Glorot's uniform range for a Conv1D reading
+    ``embedding_dim`` numbers) starts the model as the GloVe CNN: words GloVe puts close together
+    start with close weights, and from there every word's weights train on their own.
+
+    The table is scaled to the random start's spread (``RANDOM_START_STD``): at GloVe's own scale
+    (about 14 times larger) training swung between 51 and 84 % on validation (benchmarks/results/tune.jsonl).
+    """
+    matrix = np.asarray(embedding_matrix, dtype=np.float32)  # (vocab, dim)
+    dim, blocks = matrix.shape[1], []
+    for width in config.window_widths:
+        limit = float(np.sqrt(6.0 / (width * dim + config.filters)))
+        # Drawn from Keras' seeded generator, so the training seed decides them as it does every other start.
+        kernel = keras.ops.convert_to_numpy(
+            keras.random.uniform((width, dim, config.filters), minval=-limit, maxval=limit))  # (width, dim, filters)
+        blocks += [matrix @ kernel[place] for place in range(width)]  # width x (vocab, filters)
+    table = np.concatenate(blocks, axis=1)  # (vocab, sum(widths) * filters)
+    spread = float(table[2:].std())  # the words' rows: padding's is zero, the unknown word's random
+    return (table * (RANDOM_START_STD / spread) if spread > 0 else table).astype(np.float32)
 
 
 def build_multichannel(config: ModelConfig, embedding_matrix) -> keras.Model:

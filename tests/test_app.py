@@ -453,7 +453,8 @@ def test_test_page_runs_the_built_in_suite_and_a_custom_test(monkeypatch, tmp_pa
 
 def test_train_page_offers_one_hot_words_for_kims_cnn(monkeypatch, tmp_path):
     """multicnn starts on one-hot words (no embedding size to set); vectors give the size back; the
-    seed's preset is Kim's vectors; a variant that reads GloVe has no such choice."""
+    seed's preset is Kim's vectors; glove-tuned offers it too (its one-hot table starts from GloVe), with
+    GloVe's 50 numbers either way; glove-static, which reads GloVe's frozen vectors, has no such choice."""
     monkeypatch.setenv("SENTIMENT_DATA_DIR", str(tmp_path))
     app = open_app().switch_page("pages/train.py").run()
     app.selectbox(key="train_variant").set_value("multicnn").run()
@@ -468,5 +469,11 @@ def test_train_page_offers_one_hot_words_for_kims_cnn(monkeypatch, tmp_path):
     assert not app.exception and not errors(app)
     app.radio(key="train_preset").set_value("The seed's settings").run()
     assert widget("radio", "train_words-multicnn-The seed").value == "vectors"
+    # glove-tuned starts its one-hot table from GloVe; either way it reads GloVe's 50 numbers a word
+    app.radio(key="train_preset").set_value("Tuned defaults").run()
     app.selectbox(key="train_variant").set_value("glove-tuned").run()
+    assert widget("radio", "train_words-glove-tuned").value == "one-hot"
+    widget("radio", "train_words-glove-tuned").set_value("vectors").run()
+    assert widget("number_input", "train_emb-glove-tuned").disabled and not app.exception
+    app.selectbox(key="train_variant").set_value("glove-static").run()
     assert not any(w.key and w.key.startswith("train_words-") for w in app.radio)

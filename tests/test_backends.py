@@ -22,13 +22,14 @@ assert device_info()["backend"] == "jax", device_info()
 glove = Glove(["great", "awful", "the"], np.random.default_rng(0).normal(size=(3, 16)).astype("float32"))
 store = ModelStore(tempfile.mkdtemp())
 # Every variant, nb-ngrams under the negation-flip prior (its tied training model and int tables), and
-# multicnn on one-hot words with LazyAdam (whose sparse path is TensorFlow's: JAX takes Adam's).
-EXTRA = {"nb-ngrams-flip": {"negation": True, "negation_flip": 1.0}, "multicnn-one-hot": {"word_input": "one-hot"}}
+# multicnn and glove-tuned on one-hot words with LazyAdam (whose sparse path is TensorFlow's: JAX takes Adam's).
+EXTRA = {"nb-ngrams-flip": {"negation": True, "negation_flip": 1.0}, "multicnn-one-hot": {"word_input": "one-hot"},
+         "glove-tuned-one-hot": {"word_input": "one-hot"}}
 for variant in [*VARIANTS, *EXTRA]:
     config = ModelConfig(variant=variant.removesuffix("-flip").removesuffix("-one-hot"), vocab_size=60, seq_len=24,
                          embedding_dim=16, filters=8, hidden_units=16, lstm_units=8, bigram_buckets=211,
                          **EXTRA.get(variant, {}))
-    optimizer = "lazy-adam" if variant == "multicnn-one-hot" else "adam"
+    optimizer = "lazy-adam" if variant.endswith("-one-hot") else "adam"
     trained = train(make_dataset(320, 1), make_dataset(80, 2), make_dataset(80, 3), config,
                     TrainConfig(optimizer=optimizer, epochs=2, batch_size=16, learning_rate=0.01), glove=glove)
     store.save(variant, trained)
@@ -52,7 +53,7 @@ def test_every_variant_trains_saves_and_loads_under_jax():
     result = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     accuracies = dict(line.split() for line in result.stdout.strip().splitlines())
-    # the ten networks, the TF-IDF baseline, nb-ngrams with the flip, multicnn on one-hot words
-    assert len(accuracies) == len(VARIANTS) + 2 == 13
+    # the ten networks, the TF-IDF baseline, nb-ngrams with the flip, multicnn and glove-tuned on one-hot words
+    assert len(accuracies) == len(VARIANTS) + 3 == 14
     # The polar words make this data easy: every variant should learn it.
     assert all(float(a) > 0.7 for a in accuracies.values()), accuracies

@@ -24,9 +24,10 @@ NEURAL = [v for v in VARIANTS if v not in LINEAR_VARIANTS]  # the baseline has i
 # nb-cnn's logits come from its n-grams).
 # "-one-hot": the CNN reads one-hot words (layers.WindowWeights), not embedded vectors.
 SHAPES = [(v, "max") for v in NEURAL if v not in NB_VARIANTS] + [("cnn", "flatten"), ("glove-static", "flatten"),
-                                                                 ("cnn-one-hot", "max"), ("multicnn-one-hot", "max")]
+                                                                 ("cnn-one-hot", "max"), ("multicnn-one-hot", "max"),
+                                                                 ("glove-tuned-one-hot", "max")]
 EXACT = ("fasttext", "cnn", "multicnn", "glove-static", "glove-tuned", "multichannel", "nb-ngrams", "nb-cnn",
-         "cnn-one-hot", "multicnn-one-hot")
+         "cnn-one-hot", "multicnn-one-hot", "glove-tuned-one-hot")
 
 
 def random_predictor(variant, pooling="max", classes=("negative", "positive"), seed=0):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from sentiment_core.config import ModelConfig, TrainConfig
-from sentiment_core.models import build_model, embedding_weights
+from sentiment_core.models import RANDOM_START_STD, build_model, embedding_weights
 from sentiment_core.optimizers import LazyAdam
 
 VOCAB, FILTERS = 40, 6
@@ -42,6 +42,38 @@ def test_one_hot_convolutions_are_convolutions_over_one_hot_vectors(variant):
         first += width
 
 
+def test_a_glove_start_is_kims_cnn_over_glove():
+    """glove-tuned on one-hot words starts as the CNN over GloVe's vectors: every place's block of the
+    table is the GloVe matrix times one kernel, scaled to the random start's spread."""
+    config = one_hot("glove-tuned", embedding_dim=8)  # fewer dimensions than words: "linear in GloVe" can fail
+    glove = np.random.default_rng(0).normal(size=(VOCAB, 8)).astype("float32")
+    glove[0] = 0.0  # padding
+    glove[9] = glove[7]  # two words GloVe cannot tell apart
+
+    def start(seed):
+        keras.utils.set_random_seed(seed)
+        model = build_model(config, glove)
+        return model, embedding_weights(model)
+
+    model, table = start(6)
+    np.testing.assert_allclose(table[2:].std(), RANDOM_START_STD, rtol=1e-4)
+    assert not table[0].any() and np.array_equal(table[7], table[9])
+    np.testing.assert_array_equal(start(6)[1], table)  # the training seed decides the kernels ...
+    assert not np.allclose(start(7)[1], table)  # ... as it decides every other start
+    kernels, *_ = np.linalg.lstsq(glove, table, rcond=None)  # (8, places * filters)
+    np.testing.assert_allclose(glove @ kernels, table, atol=1e-5)  # nothing in the rows but GloVe times kernels
+    ids = np.random.default_rng(1).integers(0, VOCAB, size=(3, 20)).astype("int32")
+    first = 0
+    for width in config.window_widths:  # so each width's activations are a Conv1D with ReLU over GloVe's vectors
+        kernel = np.stack([kernels[:, (first + j) * FILTERS:(first + j + 1) * FILTERS] for j in range(width)])
+        reference = keras.layers.Conv1D(FILTERS, width, activation="relu")
+        reference.build((None, 20, 8))
+        reference.set_weights([kernel, np.zeros(FILTERS, "float32")])  # kernel: (width, 8, filters)
+        got = keras.Model(model.inputs, model.get_layer(f"conv_{width}gram").output).predict_on_batch(ids)
+        np.testing.assert_allclose(np.asarray(got), np.asarray(reference(glove[ids])), atol=1e-5)
+        first += width
+
+
 def test_one_hot_answers_do_not_depend_on_the_padded_length():
     """Max-over-time over one-hot windows: any length that leaves one window wholly in the padding
     gives the answer at seq_len, so length buckets and short predictions stay exact."""
@@ -59,8 +91,8 @@ def test_one_hot_answers_do_not_depend_on_the_padded_length():
 def test_one_hot_is_checked_against_what_it_can_read():
     with pytest.raises(ValueError, match="word_input must be one of vectors, one-hot"):
         ModelConfig(word_input="bag")
-    with pytest.raises(ValueError, match="cnn and multicnn"):
-        ModelConfig(variant="glove-tuned", word_input="one-hot")
+    with pytest.raises(ValueError, match="cnn, multicnn and glove-tuned"):
+        ModelConfig(variant="glove-static", word_input="one-hot")
     with pytest.raises(ValueError, match="max-over-time"):
         ModelConfig(variant="cnn", pooling="flatten", word_input="one-hot")
     # The weight cap counts the table: 40,000 words x (3 + 4 + 5) places x 200 filters is too many.
@@ -140,6 +172,25 @@ def test_lazy_adam_trains_a_one_hot_cnn_that_saves_loads_and_explains(tmp_path):
     assert abs(sum(w["weight"] for w in result["words"]) + result["base"] - result["margin"]) < 1e-4
     words = {w["token"]: w["weight"] for w in result["words"]}
     assert words["superb"] > 0 > words["awful"]
+
+
+def test_a_glove_started_one_hot_cnn_trains_saves_and_loads(tmp_path):
+    from sentiment_core.glove import Glove
+    from sentiment_core.inference import Predictor
+    from sentiment_core.store import ModelStore
+    from sentiment_core.training import train
+    from tests.conftest import make_dataset
+
+    glove = Glove(["superb", "awful", "the", "film"], np.random.default_rng(2).normal(size=(4, 50)).astype("float32"))
+    config = one_hot("glove-tuned", vocab_size=60, seq_len=24)
+    trained = train(make_dataset(320, 1), make_dataset(80, 2), make_dataset(80, 3), config,
+                    TrainConfig(optimizer="lazy-adam", epochs=3, batch_size=16, learning_rate=0.01, seed=1), glove=glove)
+    assert trained.metrics["test_accuracy"] > 0.8
+    store = ModelStore(tmp_path)
+    store.save("glove-onehot", trained)
+    loaded = store.load("glove-onehot")  # built from a blank start (no GloVe), then the saved weights
+    texts = ["the superb film", "an awful plot and a dull cast"]
+    np.testing.assert_allclose(loaded.predict_proba(texts), Predictor.from_trained(trained).predict_proba(texts), atol=1e-6)
 
 
 def test_word_dropout_leaves_whole_words_out_in_training_only():

@@ -32,6 +32,8 @@ class EmbeddedInput:
 
 
 def embedding_layer_names(config: ModelConfig) -> tuple[str, ...]:
+    if config.one_hot:  # layers.WindowWeights, GloVe-started or not
+        return ("embedding",)
     if config.variant == "multichannel":
         return ("glove_static_channel", "glove_tuned_channel")
     if config.variant in GLOVE_VARIANTS:
