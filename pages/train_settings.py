@@ -67,7 +67,12 @@ def neural_settings(variant: str, model_config, train_config, k: str) -> tuple[d
     epochs = a.number_input("Epochs (most)", 1, 40, train_config.epochs, 1, key=f"train_epochs-{k}", persist_state=KEEP)
     batch_size = b.select_slider("Batch size", [16, 32, 64, 128, 256], train_config.batch_size, key=f"train_batch-{k}", persist_state=KEEP)
     rates = sorted({1e-4, 3e-4, 1e-3, 3e-3, 5e-3, 1e-2, train_config.learning_rate})
-    learning_rate = c.select_slider("Learning rate (Adam)", rates, train_config.learning_rate, key=f"train_lr-{k}", persist_state=KEEP)
+    optimizer = {"adam": "Adam", "lazy-adam": "LazyAdam", "sgd": "SGD", "rmsprop": "RMSprop", "adagrad": "Adagrad"}.get(
+        train_config.optimizer, train_config.optimizer)
+    learning_rate = c.select_slider(f"Learning rate ({optimizer})", rates, train_config.learning_rate, key=f"train_lr-{k}",
+                                    persist_state=KEEP,
+                                    help="LazyAdam is Adam that moves only the table rows a batch read (one-hot words)."
+                                    if train_config.optimizer == "lazy-adam" else None)
     patience = a.number_input("Early stopping patience (0 = off)", 0, 5, train_config.early_stopping_patience, 1, key=f"train_pat-{k}", persist_state=KEEP)
     seed = b.number_input("Random seed", 0, 10_000, train_config.seed, 1, key=f"train_seed-{k}", persist_state=KEEP)
     averaging = c.select_slider(

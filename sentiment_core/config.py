@@ -63,9 +63,10 @@ MAX_NGRAM_BUCKETS = 2_000_000
 # "lazy-adam": Adam that moves only the table rows of the words in the batch (optimizers.LazyAdam):
 # the one-hot CNN's 30,000-word table made Adam's epoch 51 s against 22 s (IMDB, same layers).
 OPTIMIZERS = ("adam", "lazy-adam", "sgd", "rmsprop", "adagrad")
-# How Kim's CNN without GloVe (cnn, multicnn) reads a word: "vectors", its embedding (Kim 2014:
+# How Kim's CNN (cnn, multicnn, glove-tuned) reads a word: "vectors", its embedding (Kim 2014:
 # embedding_dim numbers shared by every filter); "one-hot", the word itself (Johnson & Zhang
-# 2015), so every filter has its own weights for each word at each place of its window.
+# 2015), so every filter has its own weights for each word at each place of its window
+# (glove-tuned's start from GloVe's vectors times the filters: models.glove_window_start).
 WORD_INPUTS = ("vectors", "one-hot")
 ONE_HOT_VARIANTS = ("cnn", "multicnn", "glove-tuned")
 # "constant": the learning rate throughout; "cosine": from the learning rate down to 0 along half a

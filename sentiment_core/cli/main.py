@@ -42,8 +42,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="constant, or cosine: the learning rate falls to 0 at the epoch cap (--epochs)")
     train.add_argument("--keep", choices=KEEP_CHOICES, help="which words of a review longer than --seq-len are read")
     train.add_argument("--word-input", choices=WORD_INPUTS,
-                       help="cnn and multicnn: words enter the convolution as vectors (an embedding, Kim 2014) or "
-                            "one-hot (each word its own weights per filter and place, Johnson & Zhang 2015)")
+                       help="cnn, multicnn and glove-tuned: words enter the convolution as vectors (an embedding, "
+                            "Kim 2014) or one-hot (each word its own weights per filter and place, Johnson & Zhang "
+                            "2015; glove-tuned's start as GloVe's vectors times the filters)")
     train.add_argument("--optimizer", choices=OPTIMIZERS, help="lazy-adam: Adam that moves only the table rows a batch read")
     train.add_argument("--negation", action="store_true",
                        help="mark negation: words after not/n't/no/never ... up to the end of the clause are read as NOT_word")
