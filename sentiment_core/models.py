@@ -193,9 +193,10 @@ def glove_window_start(embedding_matrix, config: ModelConfig) -> np.ndarray:
 
     A convolution over embedded words adds, over a window's places j, ``vector(word) @ kernel[j]``;
     over one-hot words it adds ``table[word, place j]``. So the table whose rows are each word's
-    GloVe vector times freshly drawn kernels (Glorot's uniform range for a Conv1D reading
-    ``embedding_dim`` numbers) starts the model as the GloVe CNN: words GloVe puts close together
-    start with close weights, and from there every word's weights train on their own.
+    GloVe vector times freshly drawn kernels (uniform on +-sqrt(6 / (width * dim + filters)); the
+    scaling below sets the overall size, this only the widths' sizes relative to each other) starts
+    the model as the GloVe CNN: words GloVe puts close together start with close weights, and from
+    there every word's weights train on their own.
 
     The table is scaled to the random start's spread (``RANDOM_START_STD``): at GloVe's own scale
     (about 14 times larger) training swung between 51 and 84 % on validation (benchmarks/results/tune.jsonl).
