@@ -94,6 +94,7 @@ def main() -> None:
                    "test_accuracy": metrics.get("test_accuracy"), "train_seconds": seconds or metrics.get("train_seconds"),
                    "capabilities": rates, "negation_failure_rate": pooled[0] / pooled[1], "cases": pooled[1],
                    "tests": {r.test: r.failure_rate for r in report.results}}
+            row["when"] = time.strftime("%Y-%m-%d %H:%M")
             rows.append(row)
             print(f"{variant:<13} {reads(row):<22} val {val_accuracy:.4f} test "
                   f"{row['test_accuracy']:.4f}  negation failures {row['negation_failure_rate']:.1%} "
@@ -103,7 +104,8 @@ def main() -> None:
     earlier = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     if earlier.get("data") == data:
         ran = {r["variant"] for r in rows}
-        rows = [r for r in earlier.get("rows", []) if r["variant"] not in ran] + rows
+        kept = [{"when": earlier.get("when"), **r} for r in earlier.get("rows", []) if r["variant"] not in ran]
+        rows = kept + rows
     results = {"when": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{os.cpu_count()} CPU cores", "data": data,
                "rows": rows}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -119,6 +121,16 @@ def reads(row: dict) -> str:
     return f"NOT_-marked, flip {flip:g}" if flip else "NOT_-marked"
 
 
+def dates(results: dict) -> str:
+    """When each variant's rows were measured: "2026-11-24 21:24 (`a`, `b`), 2026-12-07 19:34 (`c`)"."""
+    variants_by_date: dict[str, list[str]] = {}
+    for r in results["rows"]:
+        names = variants_by_date.setdefault(r.get("when") or results["when"], [])
+        if r["variant"] not in names:
+            names.append(r["variant"])
+    return ", ".join(f"{when} ({', '.join(f'`{v}`' for v in names)})" for when, names in sorted(variants_by_date.items()))
+
+
 def table(results: dict) -> str:
     lines = ["| model | reads | " + " | ".join(CAPABILITIES) + " | all negation cases | IMDB validation | IMDB test |",
              "|---|---|" + "---:|" * (len(CAPABILITIES) + 3)]
@@ -130,7 +142,7 @@ def table(results: dict) -> str:
     cases = results["rows"][0]["cases"] if results["rows"] else 0
     lines += ["", f"Failure rates on the built-in suite's {cases:,} negation cases (lower is better), and accuracy on "
               f"IMDB. Each variant's rows trained with its defaults on {results['data']}, in one run and on one split "
-              f"(\"flip s\": `negation_flip=s`). Measured by `benchmarks/negation.py`; latest run {results['when']} "
+              f"(\"flip s\": `negation_flip=s`). Measured by `benchmarks/negation.py` on {dates(results)} "
               f"({results['machine']})."]
     return "\n".join(lines)
 
