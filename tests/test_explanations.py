@@ -178,3 +178,17 @@ def test_fasttext_models_saved_before_distinct_ngrams_are_still_explained_on_the
     assert abs(result["margin"] - np.log(p[1] / p[0])) < 1e-3
     assert abs(total - result["margin"]) <= (1e-4 if method == "exact" else 0.02 * abs(result["margin"] - result["base"]) + 1e-4)
     assert 2 in {s["end"] - s["start"] for s in result["spans"]} <= {1, 2}  # its words and bigrams
+
+
+def test_integrated_gradients_take_more_steps_until_the_words_add_up():
+    """32 midpoint steps leave this model's path (ReLU, max over time) a gap of over 5 % of what
+    the words explain; by default the steps double until it closes, a given number is kept."""
+    from sentiment_core.explanations.methods import completeness_ok
+
+    predictor = random_predictor("glove-tuned", seed=0)
+    fixed = explain(predictor, TEXT, "integrated-gradients", steps=32)
+    assert fixed["steps"] == 32 and not completeness_ok(fixed["completeness_gap"], fixed["margin"], fixed["base"])
+    refined = explain(predictor, TEXT, "integrated-gradients")
+    assert refined["steps"] in (64, 128)
+    assert completeness_ok(refined["completeness_gap"], refined["margin"], refined["base"])
+    assert abs(refined["completeness_gap"]) < abs(fixed["completeness_gap"])
