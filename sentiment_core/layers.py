@@ -66,6 +66,10 @@ class MaskedAverage(layers.Layer):
         return (vectors_shape[0], vectors_shape[2])
 
 
+# WindowWeights' random start: uniform on +-START_LIMIT, Keras' Embedding default.
+START_LIMIT = 0.05
+
+
 @keras.saving.register_keras_serializable(package="sentiment_core")
 class WindowWeights(layers.Layer):
     """One-hot words for convolutions (Johnson & Zhang 2015): each word's own weights for every
@@ -92,7 +96,7 @@ class WindowWeights(layers.Layer):
     def build(self, input_shape):
         # The scale of Keras' Embedding initialiser: a window's sum starts near 0 and small.
         self.embeddings = self.add_weight(shape=(self.vocab_size, self.places * self.filters), name="embeddings",
-                                          initializer=keras.initializers.RandomUniform(-0.05, 0.05))
+                                          initializer=keras.initializers.RandomUniform(-START_LIMIT, START_LIMIT))
 
     def call(self, ids, training=None):
         ids = ops.cast(ids, "int32")

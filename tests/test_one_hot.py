@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from sentiment_core.config import ModelConfig, TrainConfig
+from sentiment_core.layers import START_LIMIT
 from sentiment_core.models import RANDOM_START_STD, build_model, embedding_weights
 from sentiment_core.optimizers import LazyAdam
 
@@ -58,6 +59,10 @@ def test_a_glove_start_is_kims_cnn_over_glove():
     model, table = start(6)
     np.testing.assert_allclose(table[2:].std(), RANDOM_START_STD, rtol=1e-4)
     assert not table[0].any() and np.array_equal(table[7], table[9])
+    # A blank start (a saved model's weights about to be loaded) is not unfolded (that would give all
+    # zeros): the table keeps the layer's own random start.
+    blank = embedding_weights(build_model(config, np.zeros_like(glove)))
+    assert blank.any() and np.abs(blank).max() <= START_LIMIT
     np.testing.assert_array_equal(start(6)[1], table)  # the training seed decides the kernels ...
     assert not np.allclose(start(7)[1], table)  # ... as it decides every other start
     kernels, *_ = np.linalg.lstsq(glove, table, rcond=None)  # (8, places * filters)
