@@ -8,7 +8,8 @@ context per student) and prints, per scenario:
   included), measured in the browser from the new text to the last card showing it;
 - page loads (open Predict until the text box is usable): p50 / p95;
 - errors (timeouts, error boxes, tracebacks);
-- for the scenario with training: how long the job took, against the same job alone in the app.
+- for the scenario with training: how long the job took, against the same job outside the app (a
+  Python process of its own) and alone in the app.
 
 Also: 25 sessions each submit a fastText job (all must finish, queue positions checked), and the
 training worker is killed with SIGKILL mid-job (the job must end "failed: worker lost" while the
@@ -396,6 +397,39 @@ def job_alone(server: Server, data_dir: str, n_train: int, owner: str) -> dict:
     return {"state": ended.state, "seconds": ended.elapsed_s, "train_seconds": (ended.metrics or {}).get("train_seconds")}
 
 
+# The same job outside the app: a fresh Python process, TensorFlow at its defaults (a thread per
+# core for each operation), nice 0, running the function the training worker runs, with IMDB
+# read and the tokens cached beforehand, as on the app's warm worker; the saved model's maps are
+# not drawn (in the app they are drawn after the job's end, on another worker).
+OUTSIDE = """
+import sys
+from sentiment_core.quiet import import_keras_quietly
+import_keras_quietly()
+from sentiment_core import training_jobs
+from sentiment_core.worker_cache import imdb
+imdb(sys.argv[2])
+training_jobs._draw_maps_after_save = lambda *args: None
+print(training_jobs.run_training(sys.argv[1], sys.argv[3]))
+"""
+
+
+def job_outside(server: Server, data_dir: str, n_train: int, owner: str) -> dict:
+    from sentiment_core import paths
+
+    folder = Path(server.models_dir).parent / "outside"
+    tokens = paths.token_cache_dir(folder)
+    if not tokens.exists():  # the app's token cache: its first job tokenized these reviews
+        tokens.parent.mkdir(parents=True, exist_ok=True)
+        tokens.symlink_to(paths.token_cache_dir(server.models_dir), target_is_directory=True)
+    job = submit(str(folder), data_dir, owner, f"outside-{owner}", "multicnn", n_train)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_NUM_")}
+    subprocess.run([sys.executable, "-c", OUTSIDE, str(folder), data_dir, job.id], cwd=ROOT, check=True, timeout=1800,
+                   env={**env, "TF_CPP_MIN_LOG_LEVEL": "2"}, stdout=subprocess.DEVNULL,
+                   preexec_fn=lambda: os.setpriority(os.PRIO_PROCESS, 0, 0))  # this process may run at the browsers' nice
+    ended = JobQueue(str(folder)).get(job.id)
+    return {"state": ended.state, "seconds": ended.elapsed_s, "train_seconds": (ended.metrics or {}).get("train_seconds")}
+
+
 def job_while_typing(server: Server, data_dir: str, sessions: int, think_s: float, n_train: int, owner: str,
                      wire: bool = False) -> dict:
     """The same job with its Train page open and ``sessions`` students typing for the whole of it."""
@@ -537,20 +571,34 @@ def table(results: dict) -> str:
             s = results[key]
             ratios = s.get("ratios", [s["ratio"]])
             cpu = s["typing"].get("cpu_cores_busy")
+            tail = (_at(results, key) + f"; keystroke p95 meanwhile {fmt(s['typing']['keystroke_s']['p95'])} s, "
+                    f"{len(s['typing']['errors'])} errors"
+                    + (f"; CPU cores busy: web server {cpu['server']:.2f}, workers {cpu['workers']:.2f}, the rest "
+                       f"{cpu['browsers_and_rest']:.2f}" if cpu else "") + ".")
+            room = (f"with its Train page open{' (a WireSession)' if 'wire' in key else ''} and {s['typing_sessions']} {who} "
+                    "throughout" + (f" (the WireSessions at nice {s['client_nice']}, as the browsers)"
+                                    if 'wire' in key and s.get("client_nice") else ""))
+            if "outside" in s:  # since 2026-12-07: against the job outside the app too
+                outside = s["ratios_outside"]
+                totals = s["seconds_all_triples"]
+                extra.append(
+                    f"- multicnn on {results['n_train']:,} reviews: {s['outside']['seconds']:.1f} s outside the app (a "
+                    f"Python process of its own, TensorFlow's defaults), {s['alone']['seconds']:.1f} s alone in the app, "
+                    f"{s['typing']['seconds']:.1f} s {room}: **{s['ratio_outside']:.2f}× its time outside the app**, "
+                    f"{s['ratio']:.2f}× alone in the app (the median of {len(outside)} triples of runs, against outside: "
+                    f"{', '.join(f'{r:.2f}' for r in outside)}; against alone in the app: "
+                    f"{', '.join(f'{r:.2f}' for r in ratios)}; all added up: {totals[0]:.0f} s outside, {totals[1]:.0f} s "
+                    f"alone in the app, {totals[2]:.0f} s beside the room, {s['ratio_outside_all_triples']:.2f}× and "
+                    f"{s['ratio_all_triples']:.2f}×)" + tail)
+                continue
             extra.append(f"- multicnn on {results['n_train']:,} reviews: {s['alone']['seconds']:.1f} s alone in the app, "
-                         f"{s['typing']['seconds']:.1f} s with its Train page open{' (a WireSession)' if 'wire' in key else ''} "
-                         f"and {s['typing_sessions']} {who} throughout"
-                         + (f" (the WireSessions at nice {s['client_nice']}, as the browsers)"
-                            if 'wire' in key and s.get("client_nice") else "") + f": **{s['ratio']:.2f}×**"
+                         f"{s['typing']['seconds']:.1f} s {room}: **{s['ratio']:.2f}×**"
                          + (f" (the median of {len(ratios)} pairs of runs: {', '.join(f'{r:.2f}' for r in ratios)}"
                             + (f"; all {len(ratios)} pairs added up: {s['seconds_all_pairs'][0]:.0f} s alone, "
                                f"{s['seconds_all_pairs'][1]:.0f} s beside the room, {s['ratio_all_pairs']:.2f}×"
                                if s.get("seconds_all_pairs") else "") + ")"
                             if len(ratios) > 1 else "")
-                         + _at(results, key) + f"; keystroke p95 meanwhile {fmt(s['typing']['keystroke_s']['p95'])} s, "
-                         f"{len(s['typing']['errors'])} errors"
-                         + (f"; CPU cores busy: web server {cpu['server']:.2f}, workers {cpu['workers']:.2f}, the rest "
-                            f"{cpu['browsers_and_rest']:.2f}" if cpu else "") + ".")
+                         + tail)
     if results.get("queue"):
         q = results["queue"]
         extra.append(f"- {q['submitted']} sessions each submit a fastText job on 2,000 reviews: {q['done']} done, "
@@ -586,9 +634,11 @@ def main() -> None:
     parser.add_argument("--queue-sessions", type=int, default=25)
     parser.add_argument("--slowdown-sessions", type=int, default=10)
     parser.add_argument("--slowdown-repeats", type=int, default=1,
-                        help="pairs of runs (alone, beside the room in Chromium: about 8 minutes a pair)")
+                        help="triples of runs (outside the app, alone in it, beside the room in Chromium: about 9 minutes "
+                             "a triple)")
     parser.add_argument("--wire-slowdown-repeats", type=int, default=5,
-                        help="pairs of runs (alone, beside the room of WireSessions: about 2.5 minutes a pair)")
+                        help="triples of runs (outside the app, alone in it, beside the room of WireSessions: about "
+                             "3.5 minutes a triple)")
     parser.add_argument("--arrival", type=float, default=2.0, help="seconds between two students opening Predict")
     parser.add_argument("--browser-nice", type=int, default=19,
                         help="the browsers' and the WireSessions' OS priority: they stand in for the students' own "
@@ -675,18 +725,24 @@ def main() -> None:
             # falls on both sides of a pair, and the median pair's ratio is reported.
             pairs = []
             for repeat in range(args.wire_slowdown_repeats if wire else args.slowdown_repeats):
+                outside = job_outside(server, args.data_dir, args.n_train, f"slow{repeat:02d}{wire:d}0")
                 alone = job_alone(server, args.data_dir, args.n_train, f"slow{repeat:02d}{wire:d}1")
                 typing, cpu = cpu_split(server, lambda: job_while_typing(
                     server, args.data_dir, args.slowdown_sessions, args.think, args.n_train, f"slow{repeat:02d}{wire:d}2",
                     wire=wire))
                 typing["cpu_cores_busy"] = cpu
-                pairs.append({"alone": alone, "typing": typing, "ratio": typing["seconds"] / alone["seconds"]})
-            middle = sorted(pairs, key=lambda pair: pair["ratio"])[len(pairs) // 2]  # of two, the higher
-            # Also every pair's time added up: a slow spell of the machine weighs by its length, not by
-            # the pair it fell in (single pairs have read 0.86x and 1.43x in one run).
-            totals = [sum(pair[side]["seconds"] for pair in pairs) for side in ("alone", "typing")]
-            results[key] = {**middle, "ratios": [pair["ratio"] for pair in pairs], "typing_sessions": args.slowdown_sessions,
-                            "seconds_all_pairs": totals, "ratio_all_pairs": totals[1] / totals[0],
+                pairs.append({"outside": outside, "alone": alone, "typing": typing,
+                              "ratio": typing["seconds"] / alone["seconds"],
+                              "ratio_outside": typing["seconds"] / outside["seconds"]})
+            # The issue's ratio is against the job outside the app; against the job alone in the app too.
+            middle = sorted(pairs, key=lambda pair: pair["ratio_outside"])[len(pairs) // 2]  # of two, the higher
+            # Also every triple's time added up: a slow spell of the machine weighs by its length, not by
+            # the triple it fell in (single pairs have read 0.86x and 1.43x in one run).
+            totals = [sum(pair[side]["seconds"] for pair in pairs) for side in ("outside", "alone", "typing")]
+            results[key] = {**middle, "ratios": [pair["ratio"] for pair in pairs],
+                            "ratios_outside": [pair["ratio_outside"] for pair in pairs],
+                            "typing_sessions": args.slowdown_sessions, "seconds_all_triples": totals,
+                            "ratio_outside_all_triples": totals[2] / totals[0], "ratio_all_triples": totals[2] / totals[1],
                             "client_nice": args.browser_nice}
             print(key, json.dumps(results[key]), flush=True)
         if "queue" in only:

@@ -79,11 +79,14 @@ class EngineConfig:
     ``train_nice``: how much lower the training worker's OS priority is (0-19).
     ``serve_op_threads``: TensorFlow's threads for the serving worker's operations (None: sized for
     the machine, :func:`serving_op_threads`).
+    ``train_op_threads``: TensorFlow's threads for each operation of a training job (None: the cores
+    the serving worker leaves, :func:`training_op_threads`).
     """
 
     scheduler: str | None = None
     serve_threads: int = 2
     serve_op_threads: int | None = None
+    train_op_threads: int | None = None
     train_nice: int = 10
     start_timeout_s: float = 120.0
     connect_timeout_s: float = 10.0
@@ -111,6 +114,22 @@ def serving_op_threads(cores: int | None) -> int:
     batches.
     """
     return 1 if not cores or cores <= 4 else cores // 2
+
+
+def training_op_threads(cores: int | None) -> int:
+    """TensorFlow's threads for each operation of a training job: the cores that the serving
+    worker's operations leave (:func:`serving_op_threads`), at least one.
+
+    TensorFlow still runs independent operations side by side (its inter-op threads, every core),
+    so a job alone keeps both cores of a 2-core machine busy. One thread per operation costs the job
+    nothing alone and loses less beside a typing room: the one-hot CNN's many small look-ups and
+    sums, split over two threads, stall whenever a page or a prediction takes one of the two cores.
+    Measured on 2 cores, 3 epochs on 4,500 reviews at nice 10, outside the app, two runs each
+    (the second of a synthetic room of bursts at nice 0, about 0.25 of a core): one-hot 15.2-21.1 s
+    on two threads, 16.1-16.5 s on one; beside the room 19.3-23.7 s and 17.9-22.2 s; Kim's CNN on
+    vectors 14.5-16.5 s and 13.5-15.0 s alone (benchmarks/classroom_load.py measures it in the app).
+    """
+    return max(1, (cores or 1) - serving_op_threads(cores))
 
 
 class Engine:
@@ -178,6 +197,7 @@ class Engine:
 
         memory = psutil.virtual_memory().total
         op_threads = str(self.config.serve_op_threads or serving_op_threads(os.cpu_count()))
+        train_threads = str(self.config.train_op_threads or training_op_threads(os.cpu_count()))
         # Worker processes read Dask's logging level from the environment when they start.
         os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
         with dask.config.set(LOCAL_CLUSTER_SETTINGS):
@@ -191,7 +211,8 @@ class Engine:
         workers = {
             "train": {"cls": Nanny, "options": {**common, "nthreads": 1, "resources": {TRAIN: 1},
                                                  "memory_limit": int(memory * 0.45),
-                                                 "env": {**quiet, "SENTIMENT_WORKER_NICE": str(self.config.train_nice)}}},
+                                                 "env": {**quiet, "SENTIMENT_WORKER_NICE": str(self.config.train_nice),
+                                                         "TF_NUM_INTRAOP_THREADS": train_threads}}},
             "serve": {"cls": Nanny, "options": {**common, "nthreads": self.config.serve_threads,
                                                  "resources": {SERVE: self.config.serve_threads, MAPS: 1},
                                                  "memory_limit": int(memory * 0.3),

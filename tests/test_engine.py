@@ -8,7 +8,7 @@ import pytest
 
 from sentiment_core.access import NotAllowed, Who
 from sentiment_core.config import ModelConfig, TrainConfig
-from sentiment_core.engine import serving_op_threads
+from sentiment_core.engine import serving_op_threads, training_op_threads
 from sentiment_core.jobdata import save_splits
 from sentiment_core.jobqueue import DataSpec
 from sentiment_core.paths import token_cache_dir
@@ -149,14 +149,16 @@ def test_a_killed_worker_fails_its_job_and_the_queue_and_serving_go_on(engine, t
     profiling = engine.client.run(_profiler_enabled)
     assert len(profiling) == 2 and set(profiling.values()) == {False}, profiling
     # The serving worker runs each TensorFlow operation on one thread (EngineConfig.serve_op_threads);
-    # the training worker, restarted, keeps TensorFlow's default of every core.
+    # the training worker, restarted, runs each operation on the cores that leaves (and independent
+    # operations side by side on TensorFlow's default of every core).
     op_threads = engine.client.run(_tf_op_threads)
     trainer = next(address for address, w in engine.client.scheduler_info()["workers"].items()
                    if w.get("resources", {}).get("train"))
-    assert op_threads.pop(trainer) == (None, None)
+    assert op_threads.pop(trainer) == (str(training_op_threads(os.cpu_count())), None)
     expected = str(serving_op_threads(os.cpu_count()))
     assert list(op_threads.values()) == [(expected, expected)], op_threads
     assert serving_op_threads(2) == 1 and serving_op_threads(16) == 8
+    assert training_op_threads(2) == 1 and training_op_threads(4) == 3 and training_op_threads(16) == 8
 
 
 def _profiler_enabled():
