@@ -5,12 +5,21 @@ cuda drivers on your machine", "oneDNN custom operations are on" and, at the fir
 "failed call to cuInit: ... UNKNOWN ERROR (303)". On a CPU machine they are expected and
 harmless, yet they read like failures. :func:`import_keras_quietly` imports Keras and runs
 one tiny operation with the process's standard error captured, then passes on every line except
-those known lines. With an NVIDIA device present nothing is hidden: there a CUDA message matters.
+those known lines. Later in the run, TensorFlow's C++ side writes INFO lines too (the first
+training batch: "generator_dataset_op.cc:213] Memory patch applied: M_TRIM_THRESHOLD=128 kb was
+set."): on such a machine the process starts TensorFlow with ``TF_CPP_MIN_LOG_LEVEL=1`` unless it
+is set already, so its warnings and errors still show and its notes do not. With an NVIDIA device
+present nothing is hidden: there a CUDA message matters.
+
+On every machine, TensorFlow's Python warning that a compiled step "triggered tf.function
+retracing" is dropped: predictions batched by length (:func:`~sentiment_core.buckets.predict_bucketed`)
+compile the step once per padded length, by design, and the warning reads like a fault.
 """
 
 from __future__ import annotations
 
 import glob
+import logging
 import os
 import re
 import sys
@@ -27,6 +36,7 @@ HARMLESS = re.compile(
     r"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags"
     r"|failed call to cuInit: .*(UNKNOWN ERROR \(303\)|CUDA_ERROR_NO_DEVICE)"
 )
+RETRACING = "triggered tf.function retracing"
 _lock = threading.Lock()
 _done: list[bool] = []
 
@@ -56,14 +66,22 @@ def filtered_stderr(harmless: re.Pattern = HARMLESS):
                 sys.stderr.flush()
 
 
+class _DropRetracingNotes(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return RETRACING not in record.getMessage()
+
+
 def import_keras_quietly() -> None:
     """Import Keras and start its device once per process, without the harmless CPU-only start-up lines."""
     with _lock:
         if _done:
             return
+        logging.getLogger("tensorflow").addFilter(_DropRetracingNotes())
         if has_nvidia_device() or os.environ.get("SENTIMENT_SHOW_TF_LOGS"):
             import keras  # noqa: F401
         else:
+            # Read by TensorFlow's C++ logging when it starts: warnings and errors pass, INFO notes do not.
+            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
             with filtered_stderr():
                 import keras
 
