@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import paths
 from .access import Who
 from .jobqueue import Job, JobQueue, QueueLimits
 
@@ -173,6 +174,9 @@ class Engine:
                 # (Kept: Dask cancels a task whose future is dropped.)
                 self._warm_up = [self._client.submit(_task("warm_up"), resources={resource: 1}, pure=False)
                                  for resource in (TRAIN, SERVE)]
+                # Then the training worker reads what a first job would wait for (IMDB, GloVe).
+                self._warm_up.append(self._client.submit(_task("read_ahead"), str(paths.data_dir()),
+                                                         resources={TRAIN: 1}, pure=False))
             return self._client
 
     def start(self) -> "Engine":

@@ -247,3 +247,15 @@ def test_the_serving_threads_setting_is_read_from_the_environment_and_checked(mo
         monkeypatch.setenv(SERVE_OP_THREADS_ENV, wrong)
         with pytest.raises(EngineError, match=f"{SERVE_OP_THREADS_ENV} must be a whole number"):
             EngineConfig.from_env()
+
+
+def test_the_training_worker_reads_imdb_and_glove_ahead_of_the_first_job(engine, tmp_path):
+    """A fresh server's first job must not wait for IMDB and GloVe to be read: the worker reads them on start."""
+    from sentiment_core import paths, worker_tasks
+    from sentiment_core.data import find_imdb
+    from sentiment_core.glove import glove_available
+
+    read = engine._warm_up[-1].result(timeout=120)
+    expected = (["imdb"] if find_imdb(paths.data_dir()) is not None else []) + (["glove"] if glove_available() else [])
+    assert read == expected
+    assert worker_tasks.read_ahead(str(tmp_path)) == (["glove"] if glove_available() else [])  # no IMDB there: nothing to read
