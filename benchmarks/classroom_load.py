@@ -743,7 +743,9 @@ def main() -> None:
                             "ratios_outside": [pair["ratio_outside"] for pair in pairs],
                             "typing_sessions": args.slowdown_sessions, "seconds_all_triples": totals,
                             "ratio_outside_all_triples": totals[2] / totals[0], "ratio_all_triples": totals[2] / totals[1],
-                            "client_nice": args.browser_nice}
+                            "client_nice": args.browser_nice,
+                            # The training worker's TensorFlow threads per operation: set, or sized for the machine.
+                            "train_op_threads": os.environ.get("SENTIMENT_TRAIN_OP_THREADS") or "engine default"}
             print(key, json.dumps(results[key]), flush=True)
         if "queue" in only:
             results["queue"] = scenario_queue(server, args.data_dir, args.queue_sessions)

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 SCHEDULER_ENV = "SENTIMENT_SCHEDULER"
 SERVE_OP_THREADS_ENV = "SENTIMENT_SERVE_OP_THREADS"
+TRAIN_OP_THREADS_ENV = "SENTIMENT_TRAIN_OP_THREADS"
 TRAIN, SERVE, MAPS = "train", "serve", "maps"
 DISPATCH_EVERY_S = 0.5
 # How often folders without active jobs are looked at again, for jobs another process (the CLI,
@@ -96,11 +97,16 @@ class EngineConfig:
 
     @classmethod
     def from_env(cls) -> "EngineConfig":
-        threads = (os.environ.get(SERVE_OP_THREADS_ENV) or "").strip()
-        if threads and not (threads.isdigit() and 1 <= int(threads) <= 256):
-            raise EngineError(f"{SERVE_OP_THREADS_ENV} must be a whole number of threads from 1 to 256 (or unset, "
-                              f"to size it for the machine); got {threads!r}.")
-        return cls(scheduler=os.environ.get(SCHEDULER_ENV) or None, serve_op_threads=int(threads) if threads else None)
+        return cls(scheduler=os.environ.get(SCHEDULER_ENV) or None, serve_op_threads=_threads_from_env(SERVE_OP_THREADS_ENV),
+                   train_op_threads=_threads_from_env(TRAIN_OP_THREADS_ENV))
+
+
+def _threads_from_env(name: str) -> int | None:
+    threads = (os.environ.get(name) or "").strip()
+    if threads and not (threads.isdigit() and 1 <= int(threads) <= 256):
+        raise EngineError(f"{name} must be a whole number of threads from 1 to 256 (or unset, "
+                          f"to size it for the machine); got {threads!r}.")
+    return int(threads) if threads else None
 
 
 def serving_op_threads(cores: int | None) -> int:
@@ -122,13 +128,11 @@ def training_op_threads(cores: int | None) -> int:
     worker's operations leave (:func:`serving_op_threads`), at least one.
 
     TensorFlow still runs independent operations side by side (its inter-op threads, every core),
-    so a job alone keeps both cores of a 2-core machine busy. One thread per operation costs the job
-    nothing alone and loses less beside a typing room: the one-hot CNN's many small look-ups and
-    sums, split over two threads, stall whenever a page or a prediction takes one of the two cores.
-    Measured on 2 cores, 3 epochs on 4,500 reviews at nice 10, outside the app, two runs each
-    (the second of a synthetic room of bursts at nice 0, about 0.25 of a core): one-hot 15.2-21.1 s
-    on two threads, 16.1-16.5 s on one; beside the room 19.3-23.7 s and 17.9-22.2 s; Kim's CNN on
-    vectors 14.5-16.5 s and 13.5-15.0 s alone (benchmarks/classroom_load.py measures it in the app).
+    so a job alone keeps both cores of a 2-core machine busy. In the app, the one-hot multicnn on
+    5,000 reviews, three triples each (benchmarks/classroom_load.py, SENTIMENT_TRAIN_OP_THREADS):
+    191 s alone and 231 s beside a typing room on one thread, 202 s and 239 s on two (0.95x and
+    1.07x its time outside the app). Outside the app, beside a synthetic room, two threads did
+    better (benchmarks/training_threads.py): the choice is close.
     """
     return max(1, (cores or 1) - serving_op_threads(cores))
 

@@ -236,17 +236,21 @@ def test_clearing_streamlits_caches_loses_no_job_and_no_engine(engine, tmp_path)
     assert engine.wait_for(tmp_path, job.id, 120).state == "done"
 
 
-def test_the_serving_threads_setting_is_read_from_the_environment_and_checked(monkeypatch):
-    from sentiment_core.engine import SERVE_OP_THREADS_ENV, EngineConfig, EngineError
+def test_the_threads_settings_are_read_from_the_environment_and_checked(monkeypatch):
+    from sentiment_core.engine import SERVE_OP_THREADS_ENV, TRAIN_OP_THREADS_ENV, EngineConfig, EngineError
 
-    monkeypatch.delenv(SERVE_OP_THREADS_ENV, raising=False)
-    assert EngineConfig.from_env().serve_op_threads is None  # sized for the machine
-    monkeypatch.setenv(SERVE_OP_THREADS_ENV, " 3 ")
-    assert EngineConfig.from_env().serve_op_threads == 3
-    for wrong in ("two", "0", "-1", "1.5", "1000"):
-        monkeypatch.setenv(SERVE_OP_THREADS_ENV, wrong)
-        with pytest.raises(EngineError, match=f"{SERVE_OP_THREADS_ENV} must be a whole number"):
-            EngineConfig.from_env()
+    for name, field in ((SERVE_OP_THREADS_ENV, "serve_op_threads"), (TRAIN_OP_THREADS_ENV, "train_op_threads")):
+        monkeypatch.delenv(SERVE_OP_THREADS_ENV, raising=False)
+        monkeypatch.delenv(TRAIN_OP_THREADS_ENV, raising=False)
+        assert getattr(EngineConfig.from_env(), field) is None  # sized for the machine
+        monkeypatch.setenv(name, " 3 ")
+        config = EngineConfig.from_env()
+        assert getattr(config, field) == 3
+        assert (config.serve_op_threads, config.train_op_threads).count(None) == 1  # the other one is untouched
+        for wrong in ("two", "0", "-1", "1.5", "1000"):
+            monkeypatch.setenv(name, wrong)
+            with pytest.raises(EngineError, match=f"{name} must be a whole number"):
+                EngineConfig.from_env()
 
 
 def test_the_training_worker_reads_imdb_and_glove_ahead_of_the_first_job(engine, tmp_path):
