@@ -13,7 +13,8 @@ present nothing is hidden: there a CUDA message matters.
 
 On every machine, TensorFlow's Python warning that a compiled step "triggered tf.function
 retracing" is dropped: predictions batched by length (:func:`~sentiment_core.buckets.predict_bucketed`)
-compile the step once per padded length, by design, and the warning reads like a fault.
+compile the step once per padded length, by design, and a worker does so for model after model;
+the warning reads like a fault.
 """
 
 from __future__ import annotations

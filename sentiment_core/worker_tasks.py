@@ -277,13 +277,13 @@ def warm_up() -> dict:
     return device_info()
 
 
-def read_ahead(data_dir: str) -> list[str]:
+def read_ahead(data_dir: str) -> dict:
     """What the first training job would read first, read now (the training worker's second task,
     at its low priority): IMDB from ``data_dir`` when a copy is there (nothing is downloaded) and
     GloVe when installed: 3.9-4.2 s and 0.5 s on 2 cores that a fresh server's first job no longer
     waits for. (That job is still 5-8 s slower than the next, mostly tokenizing reviews that the
-    models folder's token cache has not seen yet.) Returns what was read; a copy that cannot be
-    read is left for the job, which reports it."""
+    models folder's token cache has not seen yet.) Returns ``{"data_dir", "read"}``: the folder
+    looked in and what was read; a copy that cannot be read is left for the job, which reports it."""
     from .data import find_imdb
 
     read = []
@@ -295,7 +295,7 @@ def read_ahead(data_dir: str) -> list[str]:
             read.append("glove")
     except Exception:  # noqa: BLE001 - a job that needs the data says what is wrong with it
         log.warning("Reading ahead failed; the first job will read its data itself:\n%s", traceback.format_exc())
-    return read
+    return {"data_dir": data_dir, "read": read}
 
 
 def device_info() -> dict:

@@ -255,11 +255,13 @@ def test_the_threads_settings_are_read_from_the_environment_and_checked(monkeypa
 
 def test_the_training_worker_reads_imdb_and_glove_ahead_of_the_first_job(engine, tmp_path):
     """A fresh server's first job must not wait for IMDB and GloVe to be read: the worker reads them on start."""
-    from sentiment_core import paths, worker_tasks
+    from sentiment_core import worker_tasks
     from sentiment_core.data import find_imdb
     from sentiment_core.glove import glove_available
 
-    read = engine._warm_up[-1].result(timeout=120)
-    expected = (["imdb"] if find_imdb(paths.data_dir()) is not None else []) + (["glove"] if glove_available() else [])
-    assert read == expected
-    assert worker_tasks.read_ahead(str(tmp_path)) == (["glove"] if glove_available() else [])  # no IMDB there: nothing to read
+    ahead = engine._warm_up[-1].result(timeout=120)  # the folder the engine looked in when it started
+    has_imdb = find_imdb(ahead["data_dir"] or None) is not None
+    assert ahead["read"] == (["imdb"] if has_imdb else []) + (["glove"] if glove_available() else [])
+    empty = worker_tasks.read_ahead(str(tmp_path))  # no IMDB there: nothing to read, nothing downloaded
+    assert empty == {"data_dir": str(tmp_path), "read": ["glove"] if glove_available() else []}
+    assert list(tmp_path.iterdir()) == []
