@@ -23,7 +23,7 @@ from sentiment_core.leaderboard import best_first
 from sentiment_core.store import ModelStore
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
-PAGE_FILES = {"train": "pages/train.py", "predict": "pages/predict.py", "test": "pages/test.py", "embeddings": "pages/embeddings.py",
+PAGE_FILES = {"home": "pages/home.py", "train": "pages/train.py", "predict": "pages/predict.py", "test": "pages/test.py", "embeddings": "pages/embeddings.py",
               "lesson": "pages/lesson.py", "models": "pages/models.py"}
 
 # Set in a session's state by app.py's router, before it runs a page.

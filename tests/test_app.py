@@ -57,6 +57,20 @@ def test_home_page_reports_data_glove_and_models(real_data_dir, monkeypatch):
     assert app.button(key="quick_train").label.startswith("Train a first model")
 
 
+def test_worker_processes_do_not_run_the_app():
+    """Dask's workers start (multiprocessing's spawn) by running the server's main script, app.py, as
+    __mp_main__: it must not import Streamlit or the pages there, nor draw the home page in bare mode."""
+    import subprocess
+    import sys
+
+    probe = ("import runpy, sys; runpy.run_path('app.py', run_name='__mp_main__'); "
+             "print(sorted(m for m in sys.modules if m == 'streamlit' or m.startswith('pages')))")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", done.stdout
+    assert "ScriptRunContext" not in done.stderr
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_runs_without_data_or_models(page, tmp_path, monkeypatch):
     monkeypatch.setenv("SENTIMENT_DATA_DIR", str(tmp_path))
