@@ -37,7 +37,7 @@ with single:
     st.caption("One click for an example from the first seed:")
     example_columns = st.columns(len(ui.examples()["sentences"]))
     for column, sentence in zip(example_columns, ui.examples()["sentences"]):
-        if column.button(sentence, key=f"example-{sentence[:20]}", use_container_width=True):
+        if column.button(sentence, key=f"example-{sentence[:20]}", width="stretch"):
             st.session_state["predict_text"] = sentence
 
     method, target = ui.pick_explanation(chosen)

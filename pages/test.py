@@ -75,7 +75,7 @@ with results_tab:
         rows = summary_rows(reports)
         column_config = {model: st.column_config.ProgressColumn(model, min_value=0, max_value=100, format="%.1f")
                          for model in shown}
-        st.dataframe(rows, hide_index=True, use_container_width=True, column_config=column_config,
+        st.dataframe(rows, hide_index=True, width="stretch", column_config=column_config,
                      height=36 * (len(rows) + 1) + 2)  # every test in view: no scrolling on a projector
 
         st.subheader("Failing cases")
@@ -106,7 +106,7 @@ with results_tab:
 
 with edit_tab:
     st.dataframe([{"capability": t.capability, "test": t.name, "type": t.type, "cases": counts[t.name],
-                   "templates": len(t.templates)} for t in suite.tests], hide_index=True, use_container_width=True)
+                   "templates": len(t.templates)} for t in suite.tests], hide_index=True, width="stretch")
     left, middle, right = st.columns(3)
     left.download_button("Save the suite (JSON)", suite.to_json(), "suite.json", "application/json", key="suite_save")
     if middle.button("Back to the built-in suite", key="suite_reset"):

@@ -346,7 +346,7 @@ with estimate_column:
     if already:
         st.info("Your job is waiting in the queue: one waiting job per person.")
     start = st.button("Train", type="primary", disabled=already or not data_ready or bool(name_error) or config_error is not None,
-                      use_container_width=True, key="train_start")
+                      width="stretch", key="train_start")
     if start:
         try:
             spec = data_spec

@@ -19,6 +19,7 @@ were submitted, and marks a job "failed: worker lost" when its worker dies.
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import logging
 import os
@@ -238,9 +239,13 @@ class Engine:
             except (OSError, TimeoutError) as error:
                 raise EngineError(f"The workers did not start ({type(error).__name__}: {error}): see the server's log.") from None
         self._cluster = cluster
+        # Closed before the interpreter's own exit handlers: the workers are told to stop while their
+        # scheduler still answers (else each logs a heartbeat traceback when the server is stopped).
+        atexit.register(self.close)
         return client
 
     def close(self) -> None:
+        atexit.unregister(self.close)
         self._closed.set()
         self._wake.set()
         with self._lock:

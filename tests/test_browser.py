@@ -57,6 +57,11 @@ def server(real_data_dir, tmp_path):
     except subprocess.TimeoutExpired:
         process.kill()
     log.close()
+    # What a teacher sees in the terminal: no traceback when the server stops (the workers are closed
+    # first), no Streamlit warnings from workers running app.py, no deprecated arguments.
+    text = (tmp_path / "streamlit.log").read_text()
+    for noise in ("Traceback", "ScriptRunContext", "use_container_width"):
+        assert noise not in text, text[-3000:]
 
 
 class _same_page:
