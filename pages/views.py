@@ -16,6 +16,8 @@ POSITIVE, NEGATIVE = "#1a9850", "#d73027"
 def duration(seconds: float | None) -> str:
     if seconds is None:
         return "—"
+    if 0 < seconds < 0.5:
+        return "under 1 s"  # not "0 s": it takes some time
     seconds = max(0, int(round(seconds)))
     if seconds < 60:
         return f"{seconds} s"

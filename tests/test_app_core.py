@@ -136,3 +136,10 @@ def test_a_model_that_keeps_the_end_reads_the_last_words():
     assert words == ["the", "movie", "was", "great", "and", "wonderful"]
     assert "last 6 of 16 words" in predictor.predict(text)[0].note
     np.testing.assert_array_equal(predictor.encode([text])[0], predictor.vocabulary.encode_tokens(words))
+
+
+def test_durations_read_as_people_say_them():
+    from pages.views import duration
+
+    assert [duration(s) for s in (None, 0.2, 4.4, 59.6, 75, 3700)] == [
+        "—", "under 1 s", "4 s", "1 min 00 s", "1 min 15 s", "1 h 01 min"]
