@@ -323,8 +323,9 @@ def build_nb_cnn(config: ModelConfig, matrices) -> keras.Model:
 
     The n-grams know exact phrases seen in training; the word vectors carry what GloVe learned
     about words never seen with a label. On MR's validation folds either alone was about a point
-    below the two together (benchmarks/tune.py). One optimiser (Adam) trains both sides: the
-    n-gram weights start at 0, so the CNN is not drowned out in the first epochs.
+    below the two together (benchmarks/tune.py). One optimiser (Lazy Adam: the tables move only in
+    the rows a batch read) trains both sides: the n-gram weights start at 0, so the CNN is not
+    drowned out in the first epochs.
     """
     glove_matrix, ratios = matrices
     word_ids = _inputs(config)
