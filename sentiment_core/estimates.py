@@ -1,7 +1,7 @@
 """How long a training job will take, before it starts and while it runs (no Keras: the web page uses it).
 
-An estimate has three parts: getting ready (reading the data, building and compiling the model
-on the worker), the epochs, and the final test. Before the run they come from measured rates;
+An estimate has three parts: getting ready (reading the data, building, compiling and tracing the
+model on the worker), the epochs, and the final test. Before the run they come from measured rates;
 while it runs, the live rate of the batches so far replaces the guessed one, so a run on a busy
 or faster machine corrects its own estimate.
 """
@@ -40,6 +40,12 @@ TABLE_S_PER_WEIGHT_STEP = 2.4e-9
 # Getting ready on a warm worker, measured by benchmarks/classroom_load.py's job runs: reading
 # cached IMDB, encoding, building and compiling (the first batch traces the model).
 READY_S = 4.0
+# The rest of the first epoch traces the model again for each new batch length (length buckets) and
+# for validation: on a warm worker, 2,000 reviews (2026-12-08), the first epoch took 2.8-5.1 s longer
+# than the later ones for multicnn, glove-tuned and nb-cnn, 1.5 s for fastText. Jobs read 1.2-1.4x
+# their estimate without it. The linear n-gram models trace less; tfidf-logreg is no Keras model.
+TRACE_S = 3.5
+LIGHT_TRACE_S = 1.5
 # Evaluation runs about this much faster than training (no gradients).
 EVAL_SPEEDUP = 3.0
 
@@ -89,7 +95,14 @@ def estimate(model_config: ModelConfig, train_config: TrainConfig, n_train: int,
     rate = reviews_per_s(model_config)
     steps = -(-n_train // train_config.batch_size)
     per_epoch = n_train / rate + steps * table_seconds_per_step(model_config) + n_val / (EVAL_SPEEDUP * rate)
-    return Estimate(READY_S, train_config.epochs * per_epoch, n_test / (EVAL_SPEEDUP * rate))
+    return Estimate(READY_S + trace_seconds(model_config), train_config.epochs * per_epoch, n_test / (EVAL_SPEEDUP * rate))
+
+
+def trace_seconds(model_config: ModelConfig) -> float:
+    """What tracing the model for the first epoch's batch lengths and its validation adds to a job."""
+    if model_config.is_linear:
+        return 0.0
+    return LIGHT_TRACE_S if model_config.variant in ("fasttext", "nb-ngrams") else TRACE_S
 
 
 def estimate_seconds(model_config: ModelConfig, train_config: TrainConfig, n_train: int, n_val: int, n_test: int) -> float:

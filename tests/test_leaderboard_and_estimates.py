@@ -69,3 +69,13 @@ def test_a_one_hot_cnn_says_so_instead_of_an_embedding_size():
     model.config = ModelConfig(variant="multicnn", vocab_size=30_000, word_input="one-hot")
     settings = leaderboard([model])[0]["settings"]
     assert "one-hot words" in settings and "emb" not in settings and "vocab 30,000" in settings
+
+
+def test_getting_ready_counts_tracing_the_model_where_there_is_one():
+    from sentiment_core.config import default_configs
+    from sentiment_core.estimates import READY_S
+
+    ready = {variant: estimate(default_configs(variant)[0], default_configs(variant)[1], 1800, 200, 1000).ready_s
+             for variant in ("multicnn", "nb-cnn", "fasttext", "tfidf-logreg")}
+    # A CNN's first epoch traces it for every batch length: more than fastText's, and no Keras model, no tracing.
+    assert ready["multicnn"] == ready["nb-cnn"] > ready["fasttext"] > ready["tfidf-logreg"] == READY_S
