@@ -316,6 +316,8 @@ def test_models_page_compares_and_deletes(monkeypatch, tmp_path):
     app = open_app().switch_page("pages/models.py").run()
     assert not app.exception
     assert set(app.dataframe[0].value["model"]) == {"one", "two"}
+    # Accuracies in percent (shown with two decimals), still numbers to sort by.
+    assert all(1 < value <= 100 for value in app.dataframe[0].value["validation accuracy"])
     app.selectbox(key="models_detail").set_value("one").run()
     app.button(key="models_delete").click().run()
     assert not app.exception
