@@ -61,7 +61,7 @@ else:
                "every neural model has to beat.")
 # Two decimals in every row ("percent" wrote 83% beside 84.6%), still sortable as numbers.
 ACCURACIES = ("validation accuracy", "test accuracy")
-rows = [{k: (None if v is None else 100 * v) if k in ACCURACIES else v for k, v in row.items()} for row in leaderboard(models)]
+rows = [{**row, **{k: 100 * row[k] for k in ACCURACIES if row[k] is not None}} for row in leaderboard(models)]
 percent = st.column_config.NumberColumn(format="%.2f %%")
 views.dataframe(rows, column_config={name: percent for name in ACCURACIES}, key="models_leaderboard")
 

@@ -385,7 +385,7 @@ _DEFAULTS: dict[str, tuple[dict, dict]] = {
     # few thousand of the 2 million n-gram rows, and Adam's momentum kept moving all the others;
     # moving only the rows read, IMDB validation 91.91 / 91.39 / 91.07 % on splits 42 / 7 / 11
     # (Adam 91.19 / 91.19 / 90.71), best after 2-3 epochs instead of 5-7; on 5,000-review subsets
-    # 89.62 % mean of the same three (Adam 88.89); MR's first 5 folds 79.85 % (Adam 79.92).
+    # 89.62 % mean of the same three (Adam 88.89; a one-off script); MR's first 5 folds 79.85 % (Adam 79.92).
     "nb-cnn": ({"vocab_size": 46_340, "seq_len": 1000, "keep": "both", "ngram_max": 3, "bigram_buckets": 2_000_000,
                 "embedding_dropout": 0.2}, {"optimizer": "lazy-adam", "epochs": 8, "early_stopping_patience": 2}),
     # benchmarks/imdb_quality.py's baseline: words and pairs seen in 2+ reviews, C = 4.
